@@ -1,0 +1,43 @@
+# The two commands of the README: `make run` and `make test`. Everything else is set up here.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
+export FLASK_APP := wsgi
+
+.PHONY: run test test-services test-browser lint bench sysdeps clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install -q --disable-pip-version-check --upgrade pip
+	@$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	@rm -f $(VENV)/.installed-* && touch $@
+
+sysdeps:
+	@scripts/sysdeps.sh
+
+## Start the product on its embedded default: SQLite, local storage, a real Celery worker.
+run: $(STAMP)
+	@$(BIN)/flask db upgrade
+	@$(BIN)/flask demo seed
+	@$(BIN)/flask serve
+
+## The whole suite on the embedded default (SQLite, filesystem broker, real worker, Chromium).
+test: $(STAMP) sysdeps
+	@$(BIN)/python -m pytest
+
+## The same suite on PostgreSQL and Redis (see .ci/run, which starts them if they are down).
+test-services: $(STAMP) sysdeps
+	@VERIFICATION_TEST_DATABASE_URL=$${VERIFICATION_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/verification_test} \
+	 VERIFICATION_TEST_BROKER_URL=$${VERIFICATION_TEST_BROKER_URL:-redis://127.0.0.1:6379/5} \
+	 $(BIN)/python -m pytest
+
+lint: $(STAMP)
+	@$(BIN)/ruff check .
+	@$(BIN)/ruff format --check .
+
+bench: $(STAMP)
+	@$(BIN)/python bench/upload.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-artifacts

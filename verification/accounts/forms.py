@@ -1,0 +1,40 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
+from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from .passwords import MIN_LENGTH
+
+SECTORS = [
+    SelectChoice("textiles", _l("Textiles and apparel")),
+    SelectChoice("electronics", _l("Electronics")),
+    SelectChoice("machinery", _l("Machinery")),
+    SelectChoice("chemicals", _l("Chemicals")),
+    SelectChoice("steel", _l("Iron and steel")),
+    SelectChoice("aluminium", _l("Aluminium")),
+    SelectChoice("food", _l("Food and agriculture")),
+    SelectChoice("services", _l("Services")),
+    SelectChoice("other", _l("Other")),
+]
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+
+
+class RegisterForm(FlaskForm):
+    organisation = StringField(_l("Organisation name"), validators=[DataRequired(), Length(max=200)])
+    country = StringField(
+        _l("Country (ISO code, e.g. CN)"), validators=[DataRequired(), Length(min=2, max=2)]
+    )
+    sector = SelectField(_l("Sector"), choices=SECTORS)
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(), Length(min=MIN_LENGTH, max=200)]
+    )
+    confirm = PasswordField(
+        _l("Repeat password"), validators=[EqualTo("password", message=_l("Passwords differ."))]
+    )

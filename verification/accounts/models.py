@@ -1,0 +1,87 @@
+"""Organisations and the people who act for them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..timeutil import utcnow
+from ..types import UTCDateTime
+
+
+class OrgKind(StrEnum):
+    SME = "sme"
+    VERIFICATION_BODY = "verification_body"
+    LENDER = "lender"
+    PLATFORM = "platform"
+
+
+class Role(StrEnum):
+    SME_ADMIN = "sme_admin"
+    SME_MEMBER = "sme_member"
+    VB_ADMIN = "vb_admin"
+    VERIFIER = "verifier"
+    REVIEWER = "reviewer"
+    LENDER_ANALYST = "lender_analyst"
+    PLATFORM_ADMIN = "platform_admin"
+
+
+# Which roles an organisation of each kind may hold.
+ROLES_BY_KIND: dict[OrgKind, set[Role]] = {
+    OrgKind.SME: {Role.SME_ADMIN, Role.SME_MEMBER},
+    OrgKind.VERIFICATION_BODY: {Role.VB_ADMIN, Role.VERIFIER, Role.REVIEWER},
+    OrgKind.LENDER: {Role.LENDER_ANALYST},
+    OrgKind.PLATFORM: {Role.PLATFORM_ADMIN},
+}
+
+
+def _in(column: str, enum: type[StrEnum]) -> str:
+    return f"{column} IN ({', '.join(repr(str(v)) for v in enum)})"
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisation"
+    __table_args__ = (CheckConstraint(_in("kind", OrgKind), name="kind_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    country: Mapped[str | None] = mapped_column(String(2))
+    sector: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    users: Mapped[list[User]] = relationship(back_populates="organisation")
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.id} {self.kind} {self.name!r}>"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+    __table_args__ = (CheckConstraint(_in("role", Role), name="role_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(32))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="users")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login asks this on every request
+        return self.active
+
+    def has_role(self, *roles: Role) -> bool:
+        return self.role in {str(r) for r in roles}
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email} {self.role}>"

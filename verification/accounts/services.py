@@ -1,0 +1,85 @@
+"""Creating organisations and users, and checking sign-in."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from ..extensions import db
+from .models import ROLES_BY_KIND, Organisation, OrgKind, Role, User
+from .passwords import DUMMY_HASH, MIN_LENGTH, check_password, hash_password
+
+
+class AccountError(ValueError):
+    """A request that cannot be carried out; the message is fit to show the user."""
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def find_organisation(name: str) -> Organisation | None:
+    return db.session.scalar(
+        select(Organisation).where(func.lower(Organisation.name) == name.strip().lower())
+    )
+
+
+def create_organisation(
+    kind: OrgKind, name: str, country: str | None = None, sector: str | None = None
+) -> Organisation:
+    """Raises :class:`AccountError` if the name is taken."""
+    if find_organisation(name) is not None:
+        raise AccountError(f"An organisation named {name.strip()!r} already exists.")
+    org = Organisation(kind=str(kind), name=name.strip(), country=country, sector=sector)
+    db.session.add(org)
+    db.session.flush()
+    return org
+
+
+def create_user(org: Organisation, role: Role, email: str, name: str, password: str) -> User:
+    """Raises :class:`AccountError` for a taken email, a weak password or a role the org can't hold."""
+    if role not in ROLES_BY_KIND[OrgKind(org.kind)]:
+        raise AccountError(f"A {org.kind.replace('_', ' ')} cannot have a {role.value} user.")
+    if find_user(email) is not None:
+        raise AccountError("An account with this email address already exists.")
+    if len(password) < MIN_LENGTH:
+        raise AccountError(f"The password must be at least {MIN_LENGTH} characters.")
+    user = User(
+        organisation_id=org.id,
+        role=str(role),
+        email=normalise_email(email),
+        name=name.strip(),
+        password_hash=hash_password(password),
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def register_sme(
+    org_name: str, country: str, sector: str, name: str, email: str, password: str
+) -> User:
+    """Self-registration: a new SME organisation and its first (admin) user.
+
+    Raises :class:`AccountError`; checks everything before writing anything.
+    """
+    if find_user(email) is not None:
+        raise AccountError("An account with this email address already exists.")
+    if len(password) < MIN_LENGTH:
+        raise AccountError(f"The password must be at least {MIN_LENGTH} characters.")
+    org = create_organisation(OrgKind.SME, org_name, country=country, sector=sector)
+    return create_user(org, Role.SME_ADMIN, email, name, password)
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user if the email and password match an active account, else None (same cost)."""
+    user = find_user(email)
+    if user is None:
+        check_password(DUMMY_HASH, password)
+        return None
+    if not check_password(user.password_hash, password) or not user.active:
+        return None
+    return user

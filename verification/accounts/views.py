@@ -1,0 +1,66 @@
+"""Sign in, sign out, SME self-registration."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from ..access import public
+from ..extensions import db
+from .forms import LoginForm, RegisterForm
+from .services import AccountError, authenticate, register_sme
+
+bp = Blueprint("accounts", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site; anything else goes to the dashboard."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("main.dashboard")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(form.email.data, form.password.data)
+        if user is not None:
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+        flash(_("Unknown email or wrong password."), "error")
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@public
+def logout():
+    logout_user()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@public
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = register_sme(
+                form.organisation.data,
+                form.country.data.upper(),
+                form.sector.data,
+                form.name.data,
+                form.email.data,
+                form.password.data,
+            )
+        except AccountError as exc:
+            db.session.rollback()  # nothing half-written: no organisation without its user
+            flash(str(exc), "error")
+        else:
+            login_user(user)
+            flash(_("Welcome. Your organisation is registered."), "success")
+            return redirect(url_for("main.dashboard"))
+    return render_template("accounts/register.html", form=form)

@@ -1,0 +1,1 @@
+"""The carbon engine: activity data times published emission factors. Pure: no Flask."""

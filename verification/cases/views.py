@@ -1,0 +1,173 @@
+"""The case list, opening a case, the case page, answers and workflow buttons."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import or_, select
+from wtforms.fields.choices import SelectChoice
+
+from ..access import require, signed_in
+from ..accounts.models import Role
+from ..errors import conflict
+from ..extensions import db
+from ..methodologies import registry
+from ..statements.models import IssuanceJob, Statement
+from ..workflow.rules import Action, allowed_actions
+from . import permissions as perm
+from . import services
+from .forms import ActionForm, OpenCaseForm
+from .models import Case
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+
+# Actions taken with a plain button on the case page (assignment has its own form).
+BUTTON_ACTIONS = {
+    Action.SUBMIT,
+    Action.SEND_TO_TECHNICAL_REVIEW,
+    Action.APPROVE,
+    Action.WITHDRAW,
+}
+
+
+def load_case(case_id: int) -> Case:
+    case = db.session.get(Case, case_id)
+    if case is None:
+        abort(404)
+    require(perm.can_view_case(current_user, case))
+    return case
+
+
+def visible_cases_query():
+    user = current_user
+    query = select(Case).order_by(Case.id.desc())
+    if user.has_role(Role.PLATFORM_ADMIN):
+        return query
+    if user.has_role(Role.SME_ADMIN, Role.SME_MEMBER):
+        return query.where(Case.organisation_id == user.organisation_id)
+    if user.has_role(Role.VB_ADMIN):
+        return query.where(
+            Case.verification_body_id == user.organisation_id, Case.state != "draft"
+        )
+    return query.where(or_(Case.verifier_id == user.id, Case.reviewer_id == user.id))
+
+
+@bp.route("/")
+@signed_in(
+    Role.SME_ADMIN, Role.SME_MEMBER, Role.VB_ADMIN, Role.VERIFIER, Role.REVIEWER,
+    Role.PLATFORM_ADMIN,
+)
+def index():
+    cases = db.session.scalars(visible_cases_query()).all()
+    return render_template("cases/index.html", cases=cases)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@signed_in(Role.SME_ADMIN, Role.SME_MEMBER)
+def new():
+    form = OpenCaseForm()
+    methodologies = registry.all_methodologies()
+    form.methodology.choices = [
+        SelectChoice(f"{m.code}@{m.version}", f"{m.title} ({m.version})") for m in methodologies
+    ]
+    bodies = services.verification_bodies()
+    form.verification_body.choices = [SelectChoice(b.id, b.name) for b in bodies]
+    if form.validate_on_submit():
+        code, _sep, version = form.methodology.data.partition("@")
+        body = next(b for b in bodies if b.id == form.verification_body.data)
+        try:
+            case = services.open_case(
+                current_user,
+                registry.get(code, version),
+                body,
+                form.title.data,
+                form.period_start.data,
+                form.period_end.data,
+            )
+        except services.CaseError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            flash(_("Case opened. Answer the criteria and attach evidence, then submit."), "success")
+            return redirect(url_for("cases.show", case_id=case.id))
+    return render_template("cases/new.html", form=form)
+
+
+@bp.route("/<int:case_id>")
+@signed_in()
+def show(case_id: int):
+    case = load_case(case_id)
+    methodology = services.methodology_of(case)
+    facts = services.facts(case)
+    actor = perm.actor(current_user, case)
+    statement = db.session.scalar(select(Statement).where(Statement.case_id == case.id))
+    job = db.session.scalar(select(IssuanceJob).where(IssuanceJob.case_id == case.id))
+    return render_template(
+        "cases/show.html",
+        case=case,
+        methodology=methodology,
+        facts=facts,
+        actions=[a for a in allowed_actions(facts, actor) if a in BUTTON_ACTIONS],
+        can_assign=Action.ASSIGN in allowed_actions(facts, actor),
+        evidence=services.evidence_by_criterion(case),
+        findings=services.findings_by_criterion(case),
+        scorecard=services.scorecard(case),
+        carbon=services.carbon_results(case),
+        statement=statement,
+        job=job,
+        action_form=ActionForm(),
+    )
+
+
+@bp.route("/<int:case_id>/answers", methods=["POST"])
+@signed_in(Role.SME_ADMIN, Role.SME_MEMBER)
+def save_answers(case_id: int):
+    case = load_case(case_id)
+    if not perm.is_member(current_user, case):
+        abort(403)
+    if not perm.can_edit_case(current_user, case):
+        raise conflict(_("Answers can only be changed while the case is a draft."))
+    form = ActionForm()  # CSRF only; the answer fields are checked by the service
+    if not form.validate_on_submit():
+        abort(400)
+    given = {
+        c.code: (request.form.get(f"answer-{c.code}", ""), request.form.get(f"unit-{c.code}"))
+        for c in services.methodology_of(case).criteria
+    }
+    try:
+        changed = services.save_answers(case, current_user, given)
+    except services.CaseError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        flash(_("%(n)d answers saved.", n=changed), "success")
+    return redirect(url_for("cases.show", case_id=case.id))
+
+
+@bp.route("/<int:case_id>/actions/<action>", methods=["POST"])
+@signed_in()
+def act(case_id: int, action: str):
+    case = load_case(case_id)
+    try:
+        chosen = Action(action)
+    except ValueError:
+        abort(404)
+    if chosen not in BUTTON_ACTIONS:
+        abort(404)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    actor = perm.actor(current_user, case)
+    try:
+        services.transition(case, chosen, current_user, actor, reason=form.reason.data or None)
+    except services.TransitionRefused as exc:
+        raise conflict(" ".join(exc.reasons)) from None
+    if chosen is Action.APPROVE:
+        from ..statements.issuance import request_issuance
+
+        request_issuance(case, current_user)
+        flash(_("Approved. The statement is being issued."), "success")
+    else:
+        flash(_("Done: the case is now %(state)s.", state=case.state.replace("_", " ")), "success")
+    return redirect(url_for("cases.show", case_id=case.id))

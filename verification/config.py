@@ -1,0 +1,106 @@
+"""Configuration: defaults, then ``instance/config.py``, then ``VERIFICATION_*`` variables.
+
+Nothing here is read at import time; :func:`load_config` runs inside ``create_app``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from flask import Flask
+
+ENV_PREFIX = "VERIFICATION_"
+
+DEFAULTS: dict[str, object] = {
+    # Override in instance/config.py or VERIFICATION_SECRET_KEY for anything but a laptop.
+    "SECRET_KEY": None,
+    # None means "SQLite file in the instance folder".
+    "SQLALCHEMY_DATABASE_URI": None,
+    "SQLALCHEMY_ENGINE_OPTIONS": {},
+    # None means "filesystem transport under the instance folder" (no server needed).
+    "CELERY_BROKER_URL": None,
+    "CELERY_TASK_ALWAYS_EAGER": False,
+    # Evidence and statements; None means "<instance>/storage".
+    "STORAGE_DIR": None,
+    "KEYS_DIR": None,
+    # Passphrase protecting private keys at rest; must be set in production.
+    "KEY_PASSPHRASE": "demo-passphrase-change-me",
+    "EVIDENCE_MAX_BYTES": 250 * 1024 * 1024,
+    "VERIFY_MAX_BYTES": 30 * 1024 * 1024,
+    "EVIDENCE_ALLOWED_TYPES": [
+        "application/pdf",
+        "image/png",
+        "image/jpeg",
+        "text/plain",
+        "text/csv",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ],
+    # Base URL printed on statements and QR codes.
+    "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+    "STATEMENT_VALIDITY_DAYS": 365,
+    "BABEL_DEFAULT_LOCALE": "en",
+    "SUPPORTED_LOCALES": ["en"],
+    "WTF_CSRF_TIME_LIMIT": None,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+}
+
+# Settings whose environment value is parsed as JSON (numbers, booleans, lists, objects).
+_JSON_SETTINGS = {
+    "EVIDENCE_MAX_BYTES",
+    "VERIFY_MAX_BYTES",
+    "EVIDENCE_ALLOWED_TYPES",
+    "CELERY_TASK_ALWAYS_EAGER",
+    "STATEMENT_VALIDITY_DAYS",
+    "SQLALCHEMY_ENGINE_OPTIONS",
+    "SUPPORTED_LOCALES",
+    "TESTING",
+}
+
+
+def load_config(app: Flask, overrides: dict | None = None) -> None:
+    """Fill ``app.config`` from defaults, the instance file, the environment, then overrides."""
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    for name, raw in os.environ.items():
+        if not name.startswith(ENV_PREFIX):
+            continue
+        key = name[len(ENV_PREFIX) :]
+        app.config[key] = json.loads(raw) if key in _JSON_SETTINGS else raw
+    if overrides:
+        app.config.update(overrides)
+    _fill_derived(app)
+
+
+def _fill_derived(app: Flask) -> None:
+    instance = Path(app.instance_path)
+    cfg = app.config
+    if not cfg.get("SQLALCHEMY_DATABASE_URI"):
+        cfg["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'verification.sqlite'}"
+    if cfg.get("DATABASE_URL"):
+        cfg["SQLALCHEMY_DATABASE_URI"] = cfg["DATABASE_URL"]
+    cfg["STORAGE_DIR"] = str(Path(cfg.get("STORAGE_DIR") or instance / "storage"))
+    cfg["KEYS_DIR"] = str(Path(cfg.get("KEYS_DIR") or instance / "keys"))
+    if not cfg.get("CELERY_BROKER_URL"):
+        cfg["CELERY_BROKER_URL"] = "filesystem://"
+    if not cfg.get("SECRET_KEY"):
+        cfg["SECRET_KEY"] = _instance_secret(instance)
+    # Werkzeug refuses bodies above this before reading them (413).
+    cfg["MAX_CONTENT_LENGTH"] = int(cfg["EVIDENCE_MAX_BYTES"]) + 1024 * 1024
+
+
+def _instance_secret(instance: Path) -> str:
+    """A random secret kept in the instance folder, so a laptop needs no set-up."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    import secrets
+
+    instance.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_hex(32)
+    path.write_text(value)
+    path.chmod(0o600)
+    return value

@@ -1,0 +1,1 @@
+"""Methodologies are data: versioned YAML files validated on load. Pure: no Flask."""

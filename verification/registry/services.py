@@ -1,0 +1,152 @@
+"""Finding statements and checking a PDF someone holds against the registry."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import or_, select
+
+from ..accounts.models import Organisation
+from ..extensions import db
+from ..signing.inspect import inspect_pdf
+from ..statements import keys_service
+from ..statements.models import Statement
+from ..timeutil import utcnow
+
+
+def today() -> date:
+    return utcnow().date()
+
+
+def find(number: str) -> Statement | None:
+    return db.session.scalar(select(Statement).where(Statement.number == number))
+
+
+def search(text: str | None, limit: int = 100) -> list[Statement]:
+    query = (
+        select(Statement)
+        .join(Organisation, Statement.organisation_id == Organisation.id)
+        .order_by(Statement.issued_at.desc())
+        .limit(limit)
+    )
+    if text and text.strip():
+        like = f"%{text.strip().lower()}%"
+        query = query.where(
+            or_(Organisation.name.ilike(like), Statement.number.ilike(like),
+                Statement.methodology_code.ilike(like))
+        )
+    return list(db.session.scalars(query))
+
+
+def public_record(statement: Statement, pdf_url: str, page_url: str) -> dict:
+    return {
+        "number": statement.number,
+        "status": str(statement.current_status(today())),
+        "organisation": statement.organisation.name,
+        "verification_body": statement.verification_body.name,
+        "methodology": statement.methodology_code,
+        "issued_at": statement.issued_at.isoformat(),
+        "valid_until": statement.valid_until.isoformat(),
+        "pdf_sha256": statement.pdf_sha256,
+        "data_sha256": statement.data_sha256,
+        "pdf_url": pdf_url,
+        "page_url": page_url,
+    }
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool | None  # None: could not be decided
+    message: str
+
+
+@dataclass
+class VerifyReport:
+    sha256: str
+    checks: list[Check] = field(default_factory=list)
+    statement: Statement | None = None
+    claimed_number: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+    def as_dict(self) -> dict:
+        return {
+            "sha256": self.sha256,
+            "ok": self.ok,
+            "statement_number": self.statement.number if self.statement else self.claimed_number,
+            "checks": {c.name: {"ok": c.ok, "message": c.message} for c in self.checks},
+        }
+
+
+def verify_pdf(data: bytes) -> VerifyReport:
+    """Answer each question separately in plain words; never raises for odd input."""
+    report = VerifyReport(sha256=hashlib.sha256(data).hexdigest())
+    inspection = inspect_pdf(data, keys_service.trust_roots())
+    if not inspection.is_pdf:
+        report.checks.append(Check("signature_intact", False, "This file is not a PDF."))
+        report.checks.append(Check("signer_trusted", False, "No signature to check."))
+        report.checks.append(
+            Check("registered", False, "This file is not a statement issued on this platform.")
+        )
+        return report
+
+    if not inspection.signed:
+        report.checks.append(Check("signature_intact", False, "The PDF carries no signature."))
+    elif inspection.intact and inspection.covers_whole_file:
+        report.checks.append(
+            Check("signature_intact", True, "The signature is intact: the file has not been changed since it was signed.")
+        )
+    else:
+        detail = " ".join(inspection.problems)
+        report.checks.append(
+            Check("signature_intact", False, f"The signature is broken: the file was changed after signing. {detail}".strip())
+        )
+
+    credential = keys_service.credential_by_fingerprint(inspection.signer_fingerprint)
+    if inspection.signed and inspection.trusted and credential is not None:
+        report.checks.append(
+            Check("signer_trusted", True, f"Signed by {credential.organisation.name}, a verification body this platform trusts.")
+        )
+    elif inspection.signed and inspection.trusted:
+        report.checks.append(
+            Check("signer_trusted", False, "The signer's certificate chains to a trusted CA but is not a registered verification body key.")
+        )
+    elif inspection.signed:
+        who = inspection.signer_subject or "an unknown signer"
+        report.checks.append(
+            Check("signer_trusted", False, f"Signed by {who}, which is not a verification body this platform trusts.")
+        )
+    else:
+        report.checks.append(Check("signer_trusted", False, "No signature to check."))
+
+    statement = db.session.scalar(select(Statement).where(Statement.pdf_sha256 == report.sha256))
+    attachment = inspection.attachment or {}
+    report.claimed_number = attachment.get("number") if isinstance(attachment, dict) else None
+    if statement is not None:
+        report.statement = statement
+        report.checks.append(
+            Check("registered", True, f"This is exactly the file registered as {statement.number}.")
+        )
+        status = statement.current_status(today())
+        report.checks.append(
+            Check("status", str(status) == "valid", f"Statement {statement.number} is {status}.")
+        )
+    elif report.claimed_number and (claimed := find(str(report.claimed_number))) is not None:
+        report.statement = claimed
+        report.checks.append(
+            Check("registered", False, f"The file claims to be {claimed.number}, but it is not the file registered under that number.")
+        )
+        status = claimed.current_status(today())
+        report.checks.append(
+            Check("status", str(status) == "valid", f"The registered statement {claimed.number} is {status}.")
+        )
+    else:
+        report.checks.append(
+            Check("registered", False, "No statement on this platform matches this file.")
+        )
+    return report

@@ -1,0 +1,104 @@
+"""The public registry, the statement page, the PDF, the verify page and /trust.
+
+These URLs are stable: lenders script against them.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template, request, send_file, url_for
+from sqlalchemy import select
+
+from ..access import public
+from ..extensions import db
+from ..statements.models import TrustAnchor
+from . import services
+from .forms import VerifyForm
+from .uploads import UploadTooLarge, read_bounded
+
+bp = Blueprint("registry", __name__)
+
+
+def _record(statement) -> dict:
+    return services.public_record(
+        statement,
+        pdf_url=url_for("registry.pdf", number=statement.number, _external=True),
+        page_url=url_for("registry.statement", number=statement.number, _external=True),
+    )
+
+
+@bp.route("/registry")
+@public
+def index():
+    q = request.args.get("q", "")[:200]
+    statements = services.search(q)
+    return render_template(
+        "registry/index.html", q=q, statements=statements, today=services.today()
+    )
+
+
+@bp.route("/registry/<number>.pdf")
+@public
+def pdf(number: str):
+    statement = services.find(number)
+    if statement is None:
+        abort(404)
+    store = current_app.extensions["file_store"]
+    return send_file(
+        store.path(statement.pdf_sha256),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"{statement.number}.pdf",
+        etag=statement.pdf_sha256,
+    )
+
+
+@bp.route("/registry/<number>")
+@public
+def statement(number: str):
+    statement = services.find(number)
+    if statement is None:
+        abort(404)
+    import json
+
+    return render_template(
+        "registry/statement.html",
+        statement=statement,
+        data=json.loads(statement.data_json),
+        status=statement.current_status(services.today()),
+    )
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+@public
+def verify():
+    form = VerifyForm()
+    report, error = None, None
+    if form.validate_on_submit():
+        try:
+            report = services.verify_pdf(read_bounded(form.file.data))
+        except UploadTooLarge as exc:
+            error = str(exc)
+    return render_template("registry/verify.html", form=form, report=report, error=error)
+
+
+@bp.route("/trust")
+@public
+def trust():
+    anchors = db.session.scalars(select(TrustAnchor).order_by(TrustAnchor.id)).all()
+    return render_template("registry/trust.html", anchors=anchors)
+
+
+@bp.route("/trust/<fingerprint>.pem")
+@public
+def trust_pem(fingerprint: str):
+    anchor = db.session.scalar(select(TrustAnchor).where(TrustAnchor.fingerprint == fingerprint))
+    if anchor is None:
+        abort(404)
+    from io import BytesIO
+
+    return send_file(
+        BytesIO(anchor.cert_pem.encode()),
+        mimetype="application/x-pem-file",
+        as_attachment=True,
+        download_name=f"{fingerprint[:16]}.pem",
+    )

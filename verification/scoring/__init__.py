@@ -1,0 +1,1 @@
+"""The scoring engine. Pure: no Flask, no database."""

@@ -1,0 +1,189 @@
+"""Issuing a statement after approval: number, render, sign, store - exactly once.
+
+The job row is the unit of idempotence. Its number is allocated once and reused by every
+retry; the statement row is unique per case, so a second delivery of the same message
+finds the work done and stops. Progress is committed step by step so the case page can
+show it while the worker renders and signs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+
+from .. import ROOT
+from ..accounts.models import User
+from ..cases import services as case_services
+from ..cases.models import Case
+from ..extensions import db
+from ..review.models import Outcome
+from ..signing.inspect import inspect_pdf
+from ..signing.pdf_sign import sign_pdf
+from ..timeutil import utcnow
+from ..transactions import on_commit
+from ..workflow.rules import Action, Actor, State
+from . import keys_service
+from .models import IssuanceJob, JobStatus, Statement
+from .numbering import next_number
+from .render import render_statement_pdf, statement_json_bytes
+
+ISSUER = Actor(user_id=None, is_system=True)
+
+
+def request_issuance(case: Case, user: User, *, enqueue_task: bool = True) -> IssuanceJob:
+    """Queue issuance for an approved case; the task is sent only once the approval commits.
+
+    ``enqueue_task=False`` leaves running the job to the caller (the demo seed does it inline).
+    """
+    job = db.session.scalar(select(IssuanceJob).where(IssuanceJob.case_id == case.id))
+    if job is None:
+        job = IssuanceJob(case_id=case.id, status=str(JobStatus.QUEUED))
+        db.session.add(job)
+        db.session.flush()
+    job_id = job.id
+    if enqueue_task:
+        on_commit(lambda: enqueue(job_id))
+    return job
+
+
+def enqueue(job_id: int) -> None:
+    from .tasks import issue_statement
+
+    issue_statement.delay(job_id)
+
+
+def _set_status(job_id: int, status: JobStatus, error: str | None = None) -> None:
+    job = db.session.get(IssuanceJob, job_id)
+    job.status, job.error = str(status), error
+    db.session.commit()
+
+
+def statement_data(case: Case, number: str, issued_at, valid_until) -> dict:
+    methodology = case_services.methodology_of(case)
+    findings = case_services.findings_by_criterion(case)
+    carbon = [r for r in case_services.carbon_results(case) if r.line is not None]
+    counts = {str(o): 0 for o in Outcome}
+    for f in findings.values():
+        counts[f.outcome] += 1
+    data: dict = {
+        "number": number,
+        "status": "valid",
+        "issued_at": issued_at.isoformat(),
+        "valid_until": valid_until.isoformat(),
+        "organisation": {
+            "name": case.organisation.name,
+            "country": case.organisation.country,
+            "sector": case.organisation.sector,
+        },
+        "period": {"start": case.period_start.isoformat(), "end": case.period_end.isoformat()},
+        "methodology": {
+            "code": methodology.code,
+            "version": methodology.version,
+            "title": methodology.title,
+            "content_sha256": methodology.content_hash,
+        },
+        "verification_body": {"name": case.verification_body.name},
+        "verifier": case.verifier.name,
+        "technical_reviewer": case.reviewer.name,
+        "score": case_services.scorecard(case).as_dict(),
+        "findings": counts,
+        "criteria": [
+            {
+                "code": c.code,
+                "title": c.question,
+                "finding": findings[c.code].outcome if c.code in findings else None,
+            }
+            for c in methodology.criteria
+        ],
+        "registry_url": f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/registry/{number}",
+    }
+    if carbon:
+        line = carbon[0].line
+        data["carbon"] = {
+            "criterion": carbon[0].criterion,
+            "total_t_co2": format(line.emissions_t.quantize(Decimal("0.001")), "f"),
+            **line.as_dict(),
+        }
+    return data
+
+
+def run_issuance(job_id: int) -> None:
+    """The task body. Safe to run again after any failure or a duplicate delivery."""
+    job = db.session.get(IssuanceJob, job_id)
+    if job is None or job.status == JobStatus.DONE:
+        return
+    case = db.session.get(Case, job.case_id)
+    if db.session.scalar(select(Statement.id).where(Statement.case_id == case.id)):
+        _set_status(job_id, JobStatus.DONE)
+        return
+    if case.state != State.APPROVED:
+        _set_status(job_id, JobStatus.FAILED, f"case is {case.state}, not approved")
+        return
+    job.attempts += 1
+    job.status = str(JobStatus.RENDERING)
+    issued_at = utcnow()
+    if job.number is None:
+        job.number = next_number(issued_at.year)
+    db.session.commit()  # the number now belongs to this job for every retry
+
+    body = case.verification_body
+    credential = keys_service.active_credential(body)
+    valid_until = issued_at.date() + timedelta(days=current_app.config["STATEMENT_VALIDITY_DAYS"])
+    data = statement_data(case, job.number, issued_at, valid_until)
+    unsigned = render_statement_pdf(
+        data,
+        templates_dir=ROOT / "templates",
+        static_dir=ROOT / "static",
+        base_url=str(ROOT / "static") + "/",
+    )
+    _set_status(job_id, JobStatus.SIGNING)
+
+    keys = keys_service.keys_dir()
+    signed = sign_pdf(
+        unsigned,
+        key_path=keys / credential.key_file,
+        cert_path=_cert_file(credential),
+        passphrase=keys_service.passphrase(),
+        chain=[keys / p for p in credential.chain_files.splitlines() if p],
+        reason=f"Verification statement {job.number}",
+        location=body.name,
+    )
+    check = inspect_pdf(signed, keys_service.trust_roots())
+    if not (check.signed and check.intact and check.trusted):
+        raise RuntimeError(f"signed statement failed its own check: {check.problems}")
+
+    key = current_app.extensions["file_store"].put_bytes(signed)
+    statement = Statement(
+        number=job.number,
+        case_id=case.id,
+        organisation_id=case.organisation_id,
+        verification_body_id=case.verification_body_id,
+        methodology_code=case.methodology_code,
+        issued_at=issued_at,
+        valid_until=valid_until,
+        pdf_sha256=key,
+        pdf_size=len(signed),
+        data_json=json.dumps(data, sort_keys=True),
+        data_sha256=hashlib.sha256(statement_json_bytes(data)).hexdigest(),
+        signer_fingerprint=credential.fingerprint,
+    )
+    db.session.add(statement)
+    case_services.transition(case, Action.ISSUE, None, ISSUER, reason=job.number)
+    job = db.session.get(IssuanceJob, job_id)
+    job.status, job.error = str(JobStatus.DONE), None
+    db.session.flush()  # the task boundary commits
+
+
+def _cert_file(credential) -> Path:
+    """pyHanko loads the certificate from a file; the PEM in the row is the source of truth."""
+    path = keys_service.keys_dir() / "issued" / f"{credential.fingerprint}.pem"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(credential.cert_pem)
+    return path

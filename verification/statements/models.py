@@ -1,0 +1,121 @@
+"""Issued statements, the jobs that issue them, numbering, and signing credentials."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..accounts.models import Organisation
+from ..extensions import db
+from ..timeutil import utcnow
+from ..types import UTCDateTime
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    RENDERING = "rendering"
+    SIGNING = "signing"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class StatementStatus(StrEnum):
+    VALID = "valid"
+    REVOKED = "revoked"
+    SUPERSEDED = "superseded"
+    EXPIRED = "expired"
+
+
+def _in(column: str, enum: type[StrEnum]) -> str:
+    return f"{column} IN ({', '.join(repr(str(v)) for v in enum)})"
+
+
+class IssuanceJob(db.Model):
+    """Progress of issuing one case's statement; the UI polls it, retries reuse it."""
+
+    __tablename__ = "issuance_job"
+    __table_args__ = (CheckConstraint(_in("status", JobStatus), name="status_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("verification_case.id"), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default=str(JobStatus.QUEUED))
+    # Allocated once, before rendering; a retry reuses it, so a number is never spent twice.
+    number: Mapped[str | None] = mapped_column(String(32), unique=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class StatementCounter(db.Model):
+    """Last number issued per year; rows are locked while a number is taken."""
+
+    __tablename__ = "statement_counter"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_value: Mapped[int] = mapped_column(default=0)
+
+
+class Statement(db.Model):
+    __tablename__ = "statement"
+    __table_args__ = (CheckConstraint(_in("status", StatementStatus), name="status_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("verification_case.id"), unique=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    verification_body_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    methodology_code: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default=str(StatementStatus.VALID))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    valid_until: Mapped[date]
+    pdf_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    pdf_size: Mapped[int] = mapped_column(BigInteger)
+    data_json: Mapped[str] = mapped_column(Text)
+    data_sha256: Mapped[str] = mapped_column(String(64))
+    signer_fingerprint: Mapped[str] = mapped_column(String(64))
+
+    organisation: Mapped[Organisation] = relationship(foreign_keys=[organisation_id])
+    verification_body: Mapped[Organisation] = relationship(foreign_keys=[verification_body_id])
+
+    def current_status(self, today: date) -> StatementStatus:
+        """The status as of ``today``: expiry is computed, whatever the stored column says."""
+        if self.status == StatementStatus.VALID and today > self.valid_until:
+            return StatementStatus.EXPIRED
+        return StatementStatus(self.status)
+
+
+class SigningCredential(db.Model):
+    """A verification body's signing certificate; its private key stays encrypted on disk."""
+
+    __tablename__ = "signing_credential"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    subject: Mapped[str] = mapped_column(String(500))
+    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+    cert_pem: Mapped[str] = mapped_column(Text)
+    key_file: Mapped[str] = mapped_column(String(255))  # relative to KEYS_DIR
+    chain_files: Mapped[str] = mapped_column(Text, default="")  # newline-separated, relative
+    is_demo: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship()
+
+
+class TrustAnchor(db.Model):
+    """A CA certificate the platform trusts for statement signatures (listed on /trust)."""
+
+    __tablename__ = "trust_anchor"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(500))
+    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+    cert_pem: Mapped[str] = mapped_column(Text)
+    is_demo: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,59 @@
+"""One transaction per request or task: services flush, the boundary commits or rolls back.
+
+Work that must only happen once the data is durable (enqueueing a task) is registered with
+:func:`on_commit`; clean-up that must happen if the data is not kept (removing a file
+written for it) is registered with :func:`on_rollback`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from .extensions import db
+
+_COMMIT = "on_commit"
+_ROLLBACK = "on_rollback"
+
+
+def on_commit(fn: Callable[[], None]) -> None:
+    db.session.info.setdefault(_COMMIT, []).append(fn)
+
+
+def on_rollback(fn: Callable[[], None]) -> None:
+    db.session.info.setdefault(_ROLLBACK, []).append(fn)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    callbacks = session.info.pop(_COMMIT, [])
+    session.info.pop(_ROLLBACK, None)
+    for fn in callbacks:
+        fn()
+
+
+@event.listens_for(Session, "after_rollback")
+def _run_after_rollback(session: Session) -> None:
+    callbacks = session.info.pop(_ROLLBACK, [])
+    session.info.pop(_COMMIT, None)
+    for fn in callbacks:
+        fn()
+
+
+def setup_request_transactions(app: Flask) -> None:
+    @app.after_request
+    def _finish(response):
+        # Anything that answered with an error changes nothing.
+        if response.status_code < 400:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response
+
+    @app.teardown_request
+    def _abandon(exc):
+        if exc is not None:
+            db.session.rollback()

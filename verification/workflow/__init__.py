@@ -1,0 +1,1 @@
+"""The case workflow: states, transitions and their guards. Pure: no Flask, no database."""

@@ -1,0 +1,170 @@
+"""States, transitions and guards of a verification case.
+
+Views, templates, services and tests all ask :func:`refusals` and :func:`allowed_actions`;
+nothing else decides whether an action may happen. The functions take plain facts, so the
+rules can be read and tested without an app or a database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class State(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    ASSIGNED = "assigned"
+    IN_REVIEW = "in_review"
+    IN_TECHNICAL_REVIEW = "in_technical_review"
+    APPROVED = "approved"
+    ISSUED = "issued"
+    WITHDRAWN = "withdrawn"
+
+
+class Action(StrEnum):
+    SUBMIT = "submit"
+    ASSIGN = "assign"
+    START_REVIEW = "start_review"
+    SEND_TO_TECHNICAL_REVIEW = "send_to_technical_review"
+    APPROVE = "approve"
+    ISSUE = "issue"
+    WITHDRAW = "withdraw"
+
+
+# action -> (states it may start from, state it leads to)
+TRANSITIONS: dict[Action, tuple[frozenset[State], State]] = {
+    Action.SUBMIT: (frozenset({State.DRAFT}), State.SUBMITTED),
+    Action.ASSIGN: (frozenset({State.SUBMITTED}), State.ASSIGNED),
+    Action.START_REVIEW: (frozenset({State.ASSIGNED}), State.IN_REVIEW),
+    Action.SEND_TO_TECHNICAL_REVIEW: (frozenset({State.IN_REVIEW}), State.IN_TECHNICAL_REVIEW),
+    Action.APPROVE: (frozenset({State.IN_TECHNICAL_REVIEW}), State.APPROVED),
+    Action.ISSUE: (frozenset({State.APPROVED}), State.ISSUED),
+    Action.WITHDRAW: (
+        frozenset(
+            {
+                State.DRAFT,
+                State.SUBMITTED,
+                State.ASSIGNED,
+                State.IN_REVIEW,
+                State.IN_TECHNICAL_REVIEW,
+            }
+        ),
+        State.WITHDRAWN,
+    ),
+}
+
+# States in which the organisation may still change its answers and evidence.
+EDITABLE_STATES = frozenset({State.DRAFT})
+# States in which the verifier may record findings.
+REVIEWING_STATES = frozenset({State.ASSIGNED, State.IN_REVIEW})
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is asking, described relative to the case."""
+
+    user_id: int | None
+    is_case_member: bool = False  # belongs to the organisation that owns the case
+    is_case_vb_admin: bool = False  # admin of the verification body the case was sent to
+    is_case_verifier: bool = False
+    is_case_reviewer: bool = False
+    is_system: bool = False  # the issuance worker
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    state: State
+    unanswered_mandatory: tuple[str, ...] = ()
+    missing_evidence: tuple[str, ...] = ()
+    without_finding: tuple[str, ...] = ()
+    verifier_id: int | None = None
+    reviewer_id: int | None = None
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Assignment:
+    verifier_id: int | None
+    reviewer_id: int | None
+    verifier_eligible: bool
+    reviewer_eligible: bool
+
+
+def _listed(codes: tuple[str, ...]) -> str:
+    return ", ".join(codes)
+
+
+def refusals(
+    action: Action, facts: CaseFacts, actor: Actor, assignment: Assignment | None = None
+) -> list[str]:
+    """Every reason ``actor`` may not take ``action`` now; an empty list means allowed."""
+    sources, _target = TRANSITIONS[action]
+    reasons: list[str] = []
+    if facts.state not in sources:
+        reasons.append(f"Not possible while the case is {facts.state.value.replace('_', ' ')}.")
+    reasons += _who(action, actor)
+    reasons += _what(action, facts, assignment)
+    return reasons
+
+
+def _who(action: Action, actor: Actor) -> list[str]:
+    allowed = {
+        Action.SUBMIT: actor.is_case_member,
+        Action.WITHDRAW: actor.is_case_member,
+        Action.ASSIGN: actor.is_case_vb_admin,
+        Action.START_REVIEW: actor.is_case_verifier,
+        Action.SEND_TO_TECHNICAL_REVIEW: actor.is_case_verifier,
+        Action.APPROVE: actor.is_case_reviewer,
+        Action.ISSUE: actor.is_system,
+    }[action]
+    if allowed:
+        return []
+    who = {
+        Action.SUBMIT: "a member of the organisation",
+        Action.WITHDRAW: "a member of the organisation",
+        Action.ASSIGN: "an administrator of the verification body",
+        Action.START_REVIEW: "the case's verifier",
+        Action.SEND_TO_TECHNICAL_REVIEW: "the case's verifier",
+        Action.APPROVE: "the case's technical reviewer",
+        Action.ISSUE: "the issuance service after approval",
+    }[action]
+    return [f"Only {who} may do this."]
+
+
+def _what(action: Action, facts: CaseFacts, assignment: Assignment | None) -> list[str]:
+    reasons: list[str] = []
+    if action is Action.SUBMIT:
+        if facts.unanswered_mandatory:
+            reasons.append(f"Mandatory criteria not answered: {_listed(facts.unanswered_mandatory)}.")
+        if facts.missing_evidence:
+            reasons.append(f"Evidence required but not attached: {_listed(facts.missing_evidence)}.")
+    elif action is Action.ASSIGN and assignment is not None:
+        if assignment.verifier_id is None or assignment.reviewer_id is None:
+            reasons.append("Choose both a verifier and a technical reviewer.")
+        elif assignment.verifier_id == assignment.reviewer_id:
+            reasons.append("The technical reviewer must be a different person from the verifier.")
+        if assignment.verifier_id is not None and not assignment.verifier_eligible:
+            reasons.append("The chosen verifier is not a verifier of this verification body.")
+        if assignment.reviewer_id is not None and not assignment.reviewer_eligible:
+            reasons.append("The chosen reviewer is not a reviewer of this verification body.")
+    elif action is Action.SEND_TO_TECHNICAL_REVIEW:
+        if facts.without_finding:
+            reasons.append(f"Criteria without a finding: {_listed(facts.without_finding)}.")
+    elif action in (Action.APPROVE, Action.ISSUE):
+        if facts.reviewer_id is None or facts.reviewer_id == facts.verifier_id:
+            reasons.append("An independent technical reviewer must be assigned.")
+    return reasons
+
+
+def allowed_actions(facts: CaseFacts, actor: Actor) -> list[Action]:
+    """Actions whose state and actor conditions hold now (data guards may still refuse)."""
+    return [
+        action
+        for action in Action
+        if facts.state in TRANSITIONS[action][0] and not _who(action, actor)
+    ]
+
+
+def target(action: Action) -> State:
+    return TRANSITIONS[action][1]
