@@ -53,6 +53,10 @@ def settings(instance_dir, live_port) -> dict:
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{live_port}",
         "KEY_PASSPHRASE": "test-passphrase",
         "SECRET_KEY": "test-secret-key",
+        # Cheap hashing for tests only; production keeps argon2-cffi's defaults.
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_COST": 1024,
+        "ARGON2_PARALLELISM": 1,
     }
 
 
@@ -130,7 +134,7 @@ def process_env(settings: dict, instance_dir: Path) -> dict:
     env = os.environ.copy()
     env["VERIFICATION_INSTANCE_PATH"] = str(instance_dir)
     for key, value in settings.items():
-        env[f"VERIFICATION_{key}"] = value
+        env[f"VERIFICATION_{key}"] = str(value)
     return env
 
 

@@ -51,6 +51,9 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     setup_login(app)
+    from .accounts import passwords
+
+    passwords.init_app(app)
     setup_jinja(app)
     celery_init_app(app)
     from .methodologies import registry as methodologies

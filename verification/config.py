@@ -46,6 +46,10 @@ DEFAULTS: dict[str, object] = {
     "WTF_CSRF_TIME_LIMIT": None,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    # argon2id cost (argon2-cffi's defaults: RFC 9106 low-memory profile).
+    "ARGON2_TIME_COST": 3,
+    "ARGON2_MEMORY_COST": 65536,
+    "ARGON2_PARALLELISM": 4,
 }
 
 # Settings whose environment value is parsed as JSON (numbers, booleans, lists, objects).
@@ -58,6 +62,9 @@ _JSON_SETTINGS = {
     "SQLALCHEMY_ENGINE_OPTIONS",
     "SUPPORTED_LOCALES",
     "TESTING",
+    "ARGON2_TIME_COST",
+    "ARGON2_MEMORY_COST",
+    "ARGON2_PARALLELISM",
 }
 
 

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from .models import ROLES_BY_KIND, Organisation, OrgKind, Role, User
-from .passwords import DUMMY_HASH, MIN_LENGTH, check_password, hash_password
+from .passwords import MIN_LENGTH, check_against_dummy, check_password, hash_password
 
 
 class AccountError(ValueError):
@@ -78,7 +78,7 @@ def authenticate(email: str, password: str) -> User | None:
     """The user if the email and password match an active account, else None (same cost)."""
     user = find_user(email)
     if user is None:
-        check_password(DUMMY_HASH, password)
+        check_against_dummy(password)
         return None
     if not check_password(user.password_hash, password) or not user.active:
         return None

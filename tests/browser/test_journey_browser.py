@@ -1,0 +1,273 @@
+"""The five steps of the journey in a real browser, as four different people.
+
+Each person has their own browser context (their own cookies) on the live server, with
+CSRF on; the statement is rendered and signed by the real Celery worker. A full-page
+screenshot of each step is kept under test-artifacts/browser/.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.factories import PASSWORD, World, setup
+from verification.statements import keys_service
+
+pytestmark = [pytest.mark.browser, pytest.mark.worker]
+
+CSV = b"month,site,kwh\n2025-01,Shaoxing mill,1000\n2025-02,Shaoxing mill,1100\n"
+ORGANISATION = "Browser Weaving Co., Ltd."
+CASE_TITLE = "FY2025 browser journey"
+ISSUANCE_TIMEOUT_MS = 60_000  # the worker renders and signs the PDF
+# criterion -> the verifier's finding
+FINDINGS = {
+    "E1": "conforms",
+    "E2": "conforms",
+    "E3": "not_applicable",
+    "S1": "conforms",
+    "S2": "conforms",
+    "G1": "observation",
+    "G2": "conforms",
+}
+
+
+class Person:
+    """One browser context and page, with what went wrong on it recorded."""
+
+    def __init__(self, context, name: str):
+        self.name = name
+        self.page: Page = context.new_page()
+        self.problems: list[str] = []
+        self.page.on("pageerror", lambda exc: self.problems.append(f"JS error: {exc}"))
+        self.page.on(
+            "response",
+            lambda r: r.status >= 500 and self.problems.append(f"{r.status} {r.url}"),
+        )
+
+    def sign_in(self, email: str) -> None:
+        page = self.page
+        page.goto("/login")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page).to_have_url(re.compile(r"/cases/$"))
+        expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+    def open_case(self, case_id: int) -> None:
+        page = self.page
+        page.goto("/cases/")
+        page.get_by_role("link", name=CASE_TITLE, exact=True).click()
+        expect(page).to_have_url(re.compile(rf"/cases/{case_id}$"))
+
+    def download(self, selector: str, save_to: Path):
+        with self.page.expect_download() as info:
+            self.page.locator(selector).click()
+        download = info.value
+        assert download.failure() is None, download.failure()
+        download.save_as(save_to)
+        return download, save_to.read_bytes()
+
+    def screenshot(self, folder: Path, name: str) -> None:
+        self.page.screenshot(path=folder / name, full_page=True)
+
+
+def _signed(pdf: bytes, offset: int) -> bool:
+    """Whether the byte at ``offset`` lies in the /ByteRange the signature covers."""
+    found = re.search(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]", pdf)
+    assert found, "the statement PDF carries no signature /ByteRange"
+    a, b, c, d = map(int, found.groups())
+    return a <= offset < a + b or c <= offset < c + d
+
+
+def _flash(page: Page, text: str) -> None:
+    expect(page.locator(".flash.success")).to_contain_text(text)
+
+
+def test_journey_in_the_browser(app, live_server, worker, new_context, artifacts, tmp_path):
+    with setup(app):
+        world = World()
+        keys_service.init_demo(world.vb)
+    people: list[Person] = []
+
+    def person(name: str) -> Person:
+        people.append(Person(new_context(), name))
+        return people[-1]
+
+    # 1. A new SME registers, opens a case, answers, uploads evidence and submits.
+    sme = person("SME")
+    page = sme.page
+    page.goto("/register")
+    page.get_by_label("Organisation name").fill(ORGANISATION)
+    page.get_by_label("Country").fill("cn")
+    page.get_by_label("Sector").select_option("textiles")
+    page.get_by_label("Your name").fill("Wang Fang")
+    page.get_by_label("Email").fill("wang.fang@weaving.example.com")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Repeat password").fill(PASSWORD)
+    page.get_by_role("button", name="Register").click()
+    expect(page).to_have_url(re.compile(r"/cases/$"))
+    _flash(page, "Your organisation is registered")
+
+    page.goto("/cases/new")
+    page.get_by_label("Title").fill(CASE_TITLE)
+    page.get_by_label("Methodology").select_option(label="SME ESG starter checklist (1.0.0)")
+    page.get_by_label("Verification body").select_option(str(world.vb.id))
+    page.get_by_label("Reporting period starts").fill("2025-01-01")
+    page.get_by_label("Reporting period ends").fill("2025-12-31")
+    page.get_by_role("button", name="Open case").click()
+    expect(page).to_have_url(re.compile(r"/cases/\d+$"))
+    case_id = int(re.search(r"/cases/(\d+)$", page.url).group(1))
+    expect(page.locator("#case-state")).to_have_text("draft")
+    expect(page.locator(".blockers")).to_contain_text("Mandatory criteria not answered")
+
+    def answer(name: str):
+        return page.locator(f'[form="answers-form"][name="{name}"]')
+
+    answer("answer-E1").fill("12,000")
+    answer("unit-E1").select_option("kWh")
+    for code in ("E2", "E3", "S1", "G1"):
+        page.locator(f'[form="answers-form"][name="answer-{code}"][value="yes"]').check()
+    answer("answer-S2").fill("40")
+    answer("answer-G2").fill("The managing director.")
+    page.locator("#save-answers").click()
+    _flash(page, "7 answers saved")
+    expect(answer("answer-E1")).to_have_value("12000")
+
+    evidence_file = tmp_path / "meter.csv"
+    evidence_file.write_bytes(CSV)
+    upload = page.locator("#criterion-E1 form.upload")
+    upload.locator('input[type="file"]').set_input_files(evidence_file)
+    upload.get_by_role("button", name="Upload").click()
+    _flash(page, "meter.csv attached to E1")
+    expect(page.locator("#criterion-E1 a.evidence-file")).to_have_text("meter.csv")
+    expect(page.locator(".blockers")).to_have_count(0)
+
+    page.locator("#action-submit").click()
+    expect(page.locator("#case-state")).to_have_text("submitted")
+    expect(page.locator("#criterion-E1 .answer")).to_contain_text("12000 kWh")
+    expect(page.locator("#save-answers")).to_have_count(0)
+    sme.screenshot(artifacts, "01-sme-case-submitted.png")
+
+    # 2. The verification body's admin assigns a verifier and a technical reviewer.
+    admin = person("VB admin")
+    admin.sign_in(world.vb_admin.email)
+    admin.open_case(case_id)
+    page = admin.page
+    page.locator("#action-assign").click()
+    page.get_by_label("Verifier", exact=True).select_option(str(world.verifier.id))
+    page.get_by_label("Technical reviewer", exact=True).select_option(str(world.reviewer.id))
+    page.locator("#assign-submit").click()
+    expect(page).to_have_url(re.compile(rf"/cases/{case_id}$"))
+    _flash(page, "Team assigned")
+    expect(page.locator("#case-state")).to_have_text("assigned")
+    expect(page.locator(".meta").nth(1)).to_contain_text(world.verifier.name)
+    expect(page.locator(".meta").nth(1)).to_contain_text(world.reviewer.name)
+    admin.screenshot(artifacts, "02-vb-admin-team-assigned.png")
+
+    # 3. The verifier downloads the evidence, records a finding on every criterion and
+    #    sends the case to technical review.
+    verifier = person("verifier")
+    verifier.sign_in(world.verifier.email)
+    verifier.open_case(case_id)
+    page = verifier.page
+    download, content = verifier.download("#criterion-E1 a.evidence-file", tmp_path / "got.csv")
+    assert download.suggested_filename == "meter.csv"
+    assert content == CSV
+    for code, outcome in FINDINGS.items():
+        page.locator(f"#finding-{code}").click()
+        expect(page).to_have_url(re.compile(rf"/cases/{case_id}/criteria/{code}/finding$"))
+        page.locator(f'input[name="outcome"][value="{outcome}"]').check()
+        page.get_by_label("Note").fill(f"{code} checked against the evidence.")
+        page.locator("#finding-submit").click()
+        expect(page).to_have_url(re.compile(rf"/cases/{case_id}#criterion-{code}$"))
+        _flash(page, f"Finding recorded on {code}")
+        expect(page.locator(f"#criterion-{code} .outcome")).to_have_text(outcome.replace("_", " "))
+    expect(page.locator("#case-state")).to_have_text("in review")
+    page.locator("#action-send_to_technical_review").click()
+    expect(page.locator("#case-state")).to_have_text("in technical review")
+    expect(page.locator("#finding-E1")).to_have_count(0)
+    verifier.screenshot(artifacts, "03-verifier-sent-to-technical-review.png")
+
+    # 4. The technical reviewer approves; the page follows the worker until the PDF is ready.
+    reviewer = person("reviewer")
+    reviewer.sign_in(world.reviewer.email)
+    reviewer.open_case(case_id)
+    page = reviewer.page
+    page.locator("#action-approve").click()
+    expect(page).to_have_url(re.compile(rf"/cases/{case_id}$"))
+    expect(page.locator("#issuance")).to_be_visible()
+    # Right after the redirect the job is still queued or under way (case.js polls it);
+    # a very fast worker may already be done, and then the page shows the link itself.
+    expect(page.locator("#issuance-status, #download-statement").first).to_be_visible()
+    if page.locator("#issuance-status").count():
+        expect(page.locator("#issuance-status")).to_have_text(
+            re.compile(r"^(queued|rendering|signing|done)$")
+        )
+        reviewer.screenshot(artifacts, "04a-reviewer-issuance-in-progress.png")
+    page.wait_for_function(
+        """() => document.getElementById("download-statement")
+              || (document.getElementById("issuance-status") || {}).textContent === "failed" """,
+        timeout=ISSUANCE_TIMEOUT_MS,
+    )
+    expect(page.locator("#download-statement"), "issuance failed").to_be_visible()
+    expect(page.locator("#case-state")).to_have_text("issued")
+    reviewer.screenshot(artifacts, "04-reviewer-statement-issued.png")
+
+    # 5. The SME downloads the signed PDF ...
+    page = sme.page
+    page.reload()
+    expect(page.locator("#case-state")).to_have_text("issued")
+    download, pdf = sme.download("#download-statement", tmp_path / "sme.pdf")
+    assert pdf.startswith(b"%PDF")
+    number = download.suggested_filename.removesuffix(".pdf")
+    assert re.fullmatch(r"VS-\d{4}-\d{6}", number), number
+    expect(page.locator("#issuance")).to_contain_text(number)
+    sme.screenshot(artifacts, "05a-sme-statement-issued.png")
+
+    # ... and anyone finds it in the registry and checks it.
+    public = person("anonymous")
+    page = public.page
+    page.goto("/registry")
+    page.get_by_label("Search").fill("Browser Weaving")
+    page.get_by_role("button", name="Search").click()
+    expect(page).to_have_url(re.compile(r"/registry\?q=Browser\+Weaving$"))
+    row = page.locator("table.list tbody tr", has_text=number)
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text(ORGANISATION)
+    expect(row.locator(".status")).to_have_text("valid")
+    row.get_by_role("link", name=number).click()
+    expect(page).to_have_url(re.compile(rf"/registry/{re.escape(number)}$"))
+    expect(page.locator("#statement-status")).to_have_text("valid")
+    public.screenshot(artifacts, "05b-registry-statement.png")
+    _download, public_pdf = public.download("#download-pdf", tmp_path / "public.pdf")
+    assert public_pdf == pdf
+
+    page.goto("/verify")
+    page.get_by_label("Statement PDF").set_input_files(tmp_path / "public.pdf")
+    page.locator("#verify-submit").click()
+    report = page.locator("#verify-report")
+    expect(report.locator("h2")).to_have_text("All checks passed")
+    expect(report.locator("li.check.ok")).to_have_count(4)
+    expect(report.locator("li.check.fail")).to_have_count(0)
+    for check in ("signature_intact", "signer_trusted", "registered", "status"):
+        expect(report.locator(f'li.check.ok[data-check="{check}"]')).to_have_count(1)
+    public.screenshot(artifacts, "05c-verify-genuine.png")
+
+    tampered = bytearray(pdf)
+    middle = len(tampered) // 2
+    assert _signed(pdf, middle), "the middle byte should be covered by the signature"
+    tampered[middle] ^= 0x01
+    (tmp_path / "tampered.pdf").write_bytes(bytes(tampered))
+    page.get_by_label("Statement PDF").set_input_files(tmp_path / "tampered.pdf")
+    page.locator("#verify-submit").click()
+    report = page.locator("#verify-report")
+    expect(report.locator("h2")).to_have_text("This file does not pass every check")
+    expect(report.locator('li.check.fail[data-check="signature_intact"]')).to_have_count(1)
+    expect(report.locator('li.check.fail[data-check="registered"]')).to_have_count(1)
+    public.screenshot(artifacts, "05d-verify-tampered.png")
+
+    problems = [f"{p.name}: {problem}" for p in people for problem in p.problems]
+    assert problems == []
