@@ -142,12 +142,25 @@ def process_env(settings: dict, instance_dir: Path) -> dict:
 def worker(app, settings, instance_dir, tmp_path_factory):
     """A real Celery worker process on the session's broker and database."""
     log_path = tmp_path_factory.mktemp("worker") / "worker.log"
-    log = log_path.open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "verification.worker", "worker",
-         "--loglevel=INFO", "--concurrency=2", "--without-gossip", "--without-mingle"],
-        cwd=ROOT, env=process_env(settings, instance_dir), stdout=log, stderr=subprocess.STDOUT,
-    )
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "verification.worker:celery",
+                "worker",
+                "--loglevel=INFO",
+                "--concurrency=2",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            cwd=ROOT,
+            env=process_env(settings, instance_dir),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     deadline = time.monotonic() + 60
     while "ready." not in log_path.read_text():
         if proc.poll() is not None or time.monotonic() > deadline:
@@ -160,7 +173,6 @@ def worker(app, settings, instance_dir, tmp_path_factory):
         proc.wait(timeout=30)
     except subprocess.TimeoutExpired:
         proc.kill()
-    log.close()
 
 
 @pytest.fixture(scope="session")

@@ -39,7 +39,9 @@ def org(kind: OrgKind, name: str | None = None):
 
 def user(organisation, role: Role, email: str | None = None):
     n = next(_counter)
-    return create_user(organisation, role, email or f"{role.value}{n}@example.com", f"{role.value} {n}", PASSWORD)
+    return create_user(
+        organisation, role, email or f"{role.value}{n}@example.com", f"{role.value} {n}", PASSWORD
+    )
 
 
 class World:
@@ -63,8 +65,12 @@ class World:
 
     def open_case(self, title="Test case"):
         return cases.open_case(
-            self.sme_user, registry.get("sme-esg-starter", "1.0.0"), self.vb, title,
-            date(2025, 1, 1), date(2025, 12, 31),
+            self.sme_user,
+            registry.get("sme-esg-starter", "1.0.0"),
+            self.vb,
+            title,
+            date(2025, 1, 1),
+            date(2025, 12, 31),
         )
 
     def attach(self, case, code="E1", name="invoice.pdf", content=PDF_BYTES):
@@ -87,14 +93,20 @@ class World:
 
     def assigned_case(self):
         case = self.submitted_case()
-        review.assign(case, self.vb_admin, perm.actor(self.vb_admin, case), self.verifier.id, self.reviewer.id)
+        review.assign(
+            case, self.vb_admin, perm.actor(self.vb_admin, case), self.verifier.id, self.reviewer.id
+        )
         return case
 
     def reviewed_case(self, outcome="conforms"):
         case = self.assigned_case()
         for c in cases.methodology_of(case).criteria:
-            review.record_finding(case, self.verifier, perm.actor(self.verifier, case), c.code, outcome, "ok")
-        cases.transition(case, Action.SEND_TO_TECHNICAL_REVIEW, self.verifier, perm.actor(self.verifier, case))
+            review.record_finding(
+                case, self.verifier, perm.actor(self.verifier, case), c.code, outcome, "ok"
+            )
+        cases.transition(
+            case, Action.SEND_TO_TECHNICAL_REVIEW, self.verifier, perm.actor(self.verifier, case)
+        )
         return case
 
     def approved_case(self):

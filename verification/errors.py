@@ -35,14 +35,22 @@ def _respond(code: int, message: str):
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
-        return _respond(400, _("The form expired or was sent from elsewhere. Reload the page and try again."))
+        return _respond(
+            400, _("The form expired or was sent from elsewhere. Reload the page and try again.")
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         code = exc.code or 500
         if code == 413:
             limit = app.config["EVIDENCE_MAX_BYTES"] // (1024 * 1024)
-            return _respond(413, _("The file is larger than the %(limit)d MB limit. Nothing was stored.", limit=limit))
+            return _respond(
+                413,
+                _(
+                    "The file is larger than the %(limit)d MB limit. Nothing was stored.",
+                    limit=limit,
+                ),
+            )
         description = getattr(exc, "user_message", None)
         message = description or MESSAGES.get(code, lambda: exc.description or "")()
         return _respond(code, message)

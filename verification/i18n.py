@@ -5,9 +5,9 @@ from flask import Flask, current_app, request
 
 def select_locale() -> str:
     supported = current_app.config["SUPPORTED_LOCALES"]
-    return request.accept_languages.best_match(supported) or current_app.config[
-        "BABEL_DEFAULT_LOCALE"
-    ]
+    return (
+        request.accept_languages.best_match(supported) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
 
 
 def setup_jinja(app: Flask) -> None:

@@ -1,6 +1,6 @@
 """Column types shared by the models."""
 
-from datetime import UTC, datetime
+from datetime import UTC
 
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator

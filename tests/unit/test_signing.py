@@ -8,9 +8,7 @@ import hashlib
 import json
 import logging
 import os
-import shutil
 import stat
-import subprocess
 from io import BytesIO
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from weasyprint import HTML
 
+from tests.pdftools import flip_byte_in_first_stream, nss_db_trusting, pdfsig
 from verification.signing.inspect import PdfInspection, inspect_pdf
 from verification.signing.keys import (
     DOCUMENT_SIGNING_OID,
@@ -46,11 +45,6 @@ DATA = {
     "organisation": {"name": "Riverside Textiles Co., Ltd."},
     "registry_url": "http://127.0.0.1:5000/registry/VS-2026-000042",
 }
-
-needs_pdfsig = pytest.mark.skipif(
-    not (shutil.which("pdfsig") and shutil.which("certutil")),
-    reason="poppler-utils and libnss3-tools are needed for the pdfsig cross-check",
-)
 
 
 @pytest.fixture(scope="module")
@@ -104,14 +98,6 @@ def signed_pdf(statement_pdf: bytes, pki: dict[str, KeyPair]) -> bytes:
 
 def roots(pki: dict[str, KeyPair], name: str = "ca") -> list[bytes]:
     return [load_certificate_pem(pki[name].cert_path)]
-
-
-def flip_byte_in_first_stream(pdf: bytes) -> bytes:
-    """Change one byte of the first stream's data: the file still parses, the digest breaks."""
-    start = pdf.index(b"stream\n") + len(b"stream\n") + 10
-    tampered = bytearray(pdf)
-    tampered[start] ^= 0x01
-    return bytes(tampered)
 
 
 # --- keys -------------------------------------------------------------------------------
@@ -352,34 +338,6 @@ def test_unreadable_trust_root_does_not_raise(signed_pdf: bytes) -> None:
 # --- independent check with poppler/NSS -------------------------------------------------
 
 
-def pdfsig(pdf: bytes, nss_dir: Path, path: Path) -> list[str]:
-    path.write_bytes(pdf)
-    completed = subprocess.run(
-        ["pdfsig", "-nssdir", f"sql:{nss_dir}", str(path)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    # pdfsig exits 0 even for a digest mismatch: the verdict is only in its output.
-    return [line.strip(" -") for line in completed.stdout.splitlines()]
-
-
-def nss_db_trusting(ca_cert: Path, directory: Path) -> Path:
-    directory.mkdir()
-    subprocess.run(
-        ["certutil", "-N", "-d", f"sql:{directory}", "--empty-password"],
-        check=True,
-        capture_output=True,
-    )
-    subprocess.run(
-        ["certutil", "-A", "-d", f"sql:{directory}", "-n", "ca", "-t", ",C,", "-i", str(ca_cert)],
-        check=True,
-        capture_output=True,
-    )
-    return directory
-
-
-@needs_pdfsig
 def test_pdfsig_validates_and_trusts(
     signed_pdf: bytes, pki: dict[str, KeyPair], tmp_path: Path
 ) -> None:
@@ -391,7 +349,6 @@ def test_pdfsig_validates_and_trusts(
     assert "Signature Type: ETSI.CAdES.detached" in lines
 
 
-@needs_pdfsig
 def test_pdfsig_rejects_a_changed_byte(
     signed_pdf: bytes, pki: dict[str, KeyPair], tmp_path: Path
 ) -> None:
@@ -401,7 +358,6 @@ def test_pdfsig_rejects_a_changed_byte(
     assert "Signature Validation: Signature is Valid." not in lines
 
 
-@needs_pdfsig
 def test_pdfsig_does_not_trust_an_unrelated_ca(
     signed_pdf: bytes, pki: dict[str, KeyPair], tmp_path: Path
 ) -> None:

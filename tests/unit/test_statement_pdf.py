@@ -70,11 +70,6 @@ SAMPLE: dict = {
     "registry_url": "http://127.0.0.1:5000/registry/VS-2026-000001",
 }
 
-needs_poppler = pytest.mark.skipif(
-    not all(shutil.which(tool) for tool in ("pdftotext", "pdfinfo", "pdfdetach", "pdffonts")),
-    reason="poppler-utils is not installed",
-)
-
 
 def render(data: dict, **kwargs) -> bytes:
     options = {"templates_dir": TEMPLATES, "static_dir": STATIC, "base_url": BASE_URL}
@@ -109,7 +104,6 @@ def test_output_is_a_pdf(sample_pdf: bytes) -> None:
     assert sample_pdf.rstrip().endswith(b"%%EOF")
 
 
-@needs_poppler
 def test_pdfa_metadata_and_embedded_fonts(sample_pdf: bytes, tmp_path: Path) -> None:
     path = tmp_path / "statement.pdf"
     path.write_bytes(sample_pdf)
@@ -128,7 +122,6 @@ def test_pdfa_metadata_and_embedded_fonts(sample_pdf: bytes, tmp_path: Path) -> 
         assert line.split()[-5] == "yes", line
 
 
-@needs_poppler
 def test_statement_json_is_embedded_exactly(sample_pdf: bytes, tmp_path: Path) -> None:
     path = tmp_path / "statement.pdf"
     path.write_bytes(sample_pdf)
@@ -154,7 +147,6 @@ def test_attachment_is_a_pdfa3_associated_file(sample_pdf: bytes, tmp_path: Path
         assert stream.data == statement_json_bytes(SAMPLE)
 
 
-@needs_poppler
 def test_page_shows_number_digest_and_figures(sample_pdf: bytes, tmp_path: Path) -> None:
     text = pdf_text(sample_pdf, tmp_path)
     assert "VS-2026-000001" in text
@@ -166,7 +158,6 @@ def test_page_shows_number_digest_and_figures(sample_pdf: bytes, tmp_path: Path)
     assert "DEMO" not in text
 
 
-@needs_poppler
 def test_missing_carbon_prints_not_available(tmp_path: Path) -> None:
     without = {key: value for key, value in SAMPLE.items() if key != "carbon"}
     full_text = pdf_text(render(SAMPLE), tmp_path, "full.pdf")
@@ -177,7 +168,6 @@ def test_missing_carbon_prints_not_available(tmp_path: Path) -> None:
         assert figure not in text
 
 
-@needs_poppler
 def test_only_the_number_is_required(tmp_path: Path) -> None:
     text = pdf_text(render({"number": "VS-2026-000009"}), tmp_path)
     assert "VS-2026-000009" in text
@@ -219,14 +209,12 @@ def test_number_is_required() -> None:
         render({"status": "valid"})
 
 
-@needs_poppler
 def test_data_is_escaped_not_interpreted(tmp_path: Path) -> None:
     data = dict(SAMPLE, organisation={"name": "<b>Acme & Sons</b> <img src='x'>"})
     text = pdf_text(render(data), tmp_path)
     assert "<b>Acme & Sons</b> <img src='x'>" in text
 
 
-@needs_poppler
 def test_translations_are_used(tmp_path: Path) -> None:
     class German(gettext.NullTranslations):
         def gettext(self, message: str) -> str:

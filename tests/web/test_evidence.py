@@ -141,7 +141,9 @@ def test_outsiders_cannot_download_evidence(app, client):
     with setup(app):
         world = World()
         case = world.submitted_case()
-        evidence_id = db.session.scalar(select(EvidenceFile.id).where(EvidenceFile.case_id == case.id))
+        evidence_id = db.session.scalar(
+            select(EvidenceFile.id).where(EvidenceFile.case_id == case.id)
+        )
     for outsider in (world.other_sme_user, world.lender, world.other_vb_admin, world.verifier):
         sign_in(client, outsider)
         assert client.get(f"/evidence/{evidence_id}").status_code == 404

@@ -48,8 +48,13 @@ def test_registration_with_taken_email_leaves_no_organisation(client, app):
     r = client.post(
         "/register",
         data={
-            "organisation": "Duplicate Ltd", "country": "CN", "sector": "other", "name": "X",
-            "email": world.sme_user.email, "password": PASSWORD, "confirm": PASSWORD,
+            "organisation": "Duplicate Ltd",
+            "country": "CN",
+            "sector": "other",
+            "name": "X",
+            "email": world.sme_user.email,
+            "password": PASSWORD,
+            "confirm": PASSWORD,
         },
     )
     assert "already exists" in r.text
@@ -81,8 +86,12 @@ def test_whole_journey_over_http(client, app):
     r = client.post(f"/cases/{case_id}/actions/submit")
     assert r.status_code == 409 and "Mandatory criteria not answered" in r.text
     answers = {
-        "answer-E1": "12,000", "unit-E1": "kWh", "answer-E2": "yes", "answer-S1": "yes",
-        "answer-S2": "40", "answer-G1": "yes",
+        "answer-E1": "12,000",
+        "unit-E1": "kWh",
+        "answer-E2": "yes",
+        "answer-S1": "yes",
+        "answer-S2": "40",
+        "answer-G1": "yes",
     }
     assert client.post(f"/cases/{case_id}/answers", data=answers).status_code == 302
     r = client.post(
@@ -155,12 +164,14 @@ def test_whole_journey_over_http(client, app):
     with anonymous.get(f"/registry/{statement.number}.pdf") as pdf:
         assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     r = anonymous.post(
-        "/verify", data={"file": (io.BytesIO(pdf.data), "x.pdf")},
+        "/verify",
+        data={"file": (io.BytesIO(pdf.data), "x.pdf")},
         content_type="multipart/form-data",
     )
     assert "All checks passed" in r.text
     api = anonymous.post(
-        "/api/v1/verify", data={"file": (io.BytesIO(pdf.data), "x.pdf")},
+        "/api/v1/verify",
+        data={"file": (io.BytesIO(pdf.data), "x.pdf")},
         content_type="multipart/form-data",
     ).get_json()
     assert api["ok"] is True and api["statement_number"] == statement.number

@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms.fields.choices import SelectChoice
 from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from .passwords import MIN_LENGTH
@@ -25,7 +25,9 @@ class LoginForm(FlaskForm):
 
 
 class RegisterForm(FlaskForm):
-    organisation = StringField(_l("Organisation name"), validators=[DataRequired(), Length(max=200)])
+    organisation = StringField(
+        _l("Organisation name"), validators=[DataRequired(), Length(max=200)]
+    )
     country = StringField(
         _l("Country (ISO code, e.g. CN)"), validators=[DataRequired(), Length(min=2, max=2)]
     )

@@ -40,7 +40,8 @@ def create_organisation(
 
 
 def create_user(org: Organisation, role: Role, email: str, name: str, password: str) -> User:
-    """Raises :class:`AccountError` for a taken email, a weak password or a role the org can't hold."""
+    """Raises :class:`AccountError` for a taken email, a weak password, or a role the
+    organisation cannot hold."""
     if role not in ROLES_BY_KIND[OrgKind(org.kind)]:
         raise AccountError(f"A {org.kind.replace('_', ' ')} cannot have a {role.value} user.")
     if find_user(email) is not None:

@@ -18,5 +18,7 @@ def index():
         "admin/index.html",
         organisations=db.session.scalars(select(Organisation).order_by(Organisation.name)).all(),
         users=db.session.scalars(select(User).order_by(User.email)).all(),
-        jobs=db.session.scalars(select(IssuanceJob).order_by(IssuanceJob.id.desc()).limit(50)).all(),
+        jobs=db.session.scalars(
+            select(IssuanceJob).order_by(IssuanceJob.id.desc()).limit(50)
+        ).all(),
     )

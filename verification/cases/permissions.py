@@ -42,9 +42,7 @@ def can_edit_case(user, case) -> bool:
 
 def can_record_finding(user, case) -> bool:
     return (
-        _signed_in(user)
-        and user.id == case.verifier_id
-        and State(case.state) in REVIEWING_STATES
+        _signed_in(user) and user.id == case.verifier_id and State(case.state) in REVIEWING_STATES
     )
 
 

@@ -47,15 +47,17 @@ def visible_cases_query():
     if user.has_role(Role.SME_ADMIN, Role.SME_MEMBER):
         return query.where(Case.organisation_id == user.organisation_id)
     if user.has_role(Role.VB_ADMIN):
-        return query.where(
-            Case.verification_body_id == user.organisation_id, Case.state != "draft"
-        )
+        return query.where(Case.verification_body_id == user.organisation_id, Case.state != "draft")
     return query.where(or_(Case.verifier_id == user.id, Case.reviewer_id == user.id))
 
 
 @bp.route("/")
 @signed_in(
-    Role.SME_ADMIN, Role.SME_MEMBER, Role.VB_ADMIN, Role.VERIFIER, Role.REVIEWER,
+    Role.SME_ADMIN,
+    Role.SME_MEMBER,
+    Role.VB_ADMIN,
+    Role.VERIFIER,
+    Role.REVIEWER,
     Role.PLATFORM_ADMIN,
 )
 def index():
@@ -89,7 +91,9 @@ def new():
             db.session.rollback()
             flash(str(exc), "error")
         else:
-            flash(_("Case opened. Answer the criteria and attach evidence, then submit."), "success")
+            flash(
+                _("Case opened. Answer the criteria and attach evidence, then submit."), "success"
+            )
             return redirect(url_for("cases.show", case_id=case.id))
     return render_template("cases/new.html", form=form)
 

@@ -44,7 +44,9 @@ def users():
 def create_user_command(org_name, role, email, name, password):
     org = find_organisation(org_name)
     if org is None:
-        raise click.ClickException(f"No organisation named {org_name!r}; create it with `flask orgs create`.")
+        raise click.ClickException(
+            f"No organisation named {org_name!r}; create it with `flask orgs create`."
+        )
     try:
         user = create_user(org, Role(role), email, name, password)
         db.session.commit()

@@ -15,6 +15,6 @@ def seed_command():
     from ..demo.seed import seed
 
     logins = seed()
-    click.echo("Demo logins (password for all: %s):" % logins[0][2])
+    click.echo(f"Demo logins (password for all: {logins[0][2]}):")
     for role, email, _password in logins:
         click.echo(f"  {role:<16} {email}")

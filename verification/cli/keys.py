@@ -23,9 +23,13 @@ def init_demo(org_name):
         query = query.where(Organisation.name == org_name)
     bodies = db.session.scalars(query).all()
     if not bodies:
-        raise click.ClickException("No verification body found; create one with `flask orgs create`.")
+        raise click.ClickException(
+            "No verification body found; create one with `flask orgs create`."
+        )
     for body in bodies:
         credential = keys_service.init_demo(body)
         click.echo(f"{body.name}: {credential.subject} sha256:{credential.fingerprint}")
     db.session.commit()
-    click.echo(f"DEMO keys are in {keys_service.keys_dir() / keys_service.DEMO_DIR}; not for production.")
+    click.echo(
+        f"DEMO keys are in {keys_service.keys_dir() / keys_service.DEMO_DIR}; not for production."
+    )

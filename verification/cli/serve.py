@@ -21,8 +21,16 @@ def serve(host: str, port: int):
 
     app = current_app._get_current_object()
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "verification.worker", "worker",
-         "--loglevel=WARNING", "--concurrency=2"],
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "verification.worker:celery",
+            "worker",
+            "--loglevel=WARNING",
+            "--concurrency=2",
+        ],
         env=os.environ.copy(),
     )
     click.echo(f"Celery worker started (pid {worker.pid}) on {app.config['CELERY_BROKER_URL']}")

@@ -41,9 +41,8 @@ USERS = [
 ]
 
 DEMO_CASE = "FY2025 ESG starter verification (demo)"
-METER_CSV = (
-    b"month,site,meter_id,kwh\n"
-    + b"".join(f"2025-{m:02d},Shaoxing mill,M-0042,{1900 + 10 * m}\n".encode() for m in range(1, 13))
+METER_CSV = b"month,site,meter_id,kwh\n" + b"".join(
+    f"2025-{m:02d},Shaoxing mill,M-0042,{1900 + 10 * m}\n".encode() for m in range(1, 13)
 )
 
 
@@ -98,7 +97,10 @@ def _issued_case() -> None:
             "S1": ("yes", None),
             "S2": ("86", None),
             "G1": ("yes", None),
-            "G2": ("The operations director reports on sustainability to the board quarterly.", None),
+            "G2": (
+                "The operations director reports on sustainability to the board quarterly.",
+                None,
+            ),
         },
     )
     _attach(case, "E1", "electricity-meter-readings-2025.csv", METER_CSV, sme)
@@ -107,8 +109,12 @@ def _issued_case() -> None:
     outcomes = {"E3": "observation", "G2": "observation"}
     for criterion in methodology.criteria:
         review.record_finding(
-            case, verifier, perm.actor(verifier, case), criterion.code,
-            outcomes.get(criterion.code, "conforms"), "Checked against the evidence provided.",
+            case,
+            verifier,
+            perm.actor(verifier, case),
+            criterion.code,
+            outcomes.get(criterion.code, "conforms"),
+            "Checked against the evidence provided.",
         )
     cases.transition(case, Action.SEND_TO_TECHNICAL_REVIEW, verifier, perm.actor(verifier, case))
     cases.transition(case, Action.APPROVE, reviewer, perm.actor(reviewer, case))

@@ -87,8 +87,14 @@ def parse(doc: object, *, source: str, content_hash: str) -> Methodology:
     pillars = doc["pillars"]
     if not isinstance(pillars, dict) or set(pillars) != set(PILLARS):
         raise fail("pillars", f"must list exactly {', '.join(PILLARS)}")
-    weights = {p: _decimal(pillars[p].get("weight") if isinstance(pillars[p], dict) else None,
-                           fail, f"pillars.{p}.weight") for p in PILLARS}
+    weights = {
+        p: _decimal(
+            pillars[p].get("weight") if isinstance(pillars[p], dict) else None,
+            fail,
+            f"pillars.{p}.weight",
+        )
+        for p in PILLARS
+    }
     items = doc["criteria"]
     if not isinstance(items, list) or not items:
         raise fail("criteria", "must be a non-empty list")

@@ -13,7 +13,9 @@ DATA_DIR = Path(__file__).with_name("data")
 
 def init_app(app: Flask) -> None:
     # A broken file stops the start with a MethodologyError naming file, path and problem.
-    app.extensions["methodologies"] = load_directory(Path(app.config.get("METHODOLOGY_DIR") or DATA_DIR))
+    app.extensions["methodologies"] = load_directory(
+        Path(app.config.get("METHODOLOGY_DIR") or DATA_DIR)
+    )
 
 
 def all_methodologies() -> list[Methodology]:

@@ -28,7 +28,9 @@ def statement(number: str):
 def verify():
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        return jsonify({"error": "Send the PDF as a multipart field named 'file'.", "status": 400}), 400
+        return jsonify(
+            {"error": "Send the PDF as a multipart field named 'file'.", "status": 400}
+        ), 400
     try:
         data = read_bounded(upload)
     except UploadTooLarge as exc:

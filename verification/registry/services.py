@@ -34,8 +34,11 @@ def search(text: str | None, limit: int = 100) -> list[Statement]:
     if text and text.strip():
         like = f"%{text.strip().lower()}%"
         query = query.where(
-            or_(Organisation.name.ilike(like), Statement.number.ilike(like),
-                Statement.methodology_code.ilike(like))
+            or_(
+                Organisation.name.ilike(like),
+                Statement.number.ilike(like),
+                Statement.methodology_code.ilike(like),
+            )
         )
     return list(db.session.scalars(query))
 
@@ -99,27 +102,49 @@ def verify_pdf(data: bytes) -> VerifyReport:
         report.checks.append(Check("signature_intact", False, "The PDF carries no signature."))
     elif inspection.intact and inspection.covers_whole_file:
         report.checks.append(
-            Check("signature_intact", True, "The signature is intact: the file has not been changed since it was signed.")
+            Check(
+                "signature_intact",
+                True,
+                "The signature is intact: the file has not been changed since it was signed.",
+            )
         )
     else:
         detail = " ".join(inspection.problems)
         report.checks.append(
-            Check("signature_intact", False, f"The signature is broken: the file was changed after signing. {detail}".strip())
+            Check(
+                "signature_intact",
+                False,
+                f"The signature is broken: the file was changed after signing. {detail}".strip(),
+            )
         )
 
     credential = keys_service.credential_by_fingerprint(inspection.signer_fingerprint)
     if inspection.signed and inspection.trusted and credential is not None:
         report.checks.append(
-            Check("signer_trusted", True, f"Signed by {credential.organisation.name}, a verification body this platform trusts.")
+            Check(
+                "signer_trusted",
+                True,
+                f"Signed by {credential.organisation.name}, "
+                "a verification body this platform trusts.",
+            )
         )
     elif inspection.signed and inspection.trusted:
         report.checks.append(
-            Check("signer_trusted", False, "The signer's certificate chains to a trusted CA but is not a registered verification body key.")
+            Check(
+                "signer_trusted",
+                False,
+                "The signer's certificate chains to a trusted CA "
+                "but is not a registered verification body key.",
+            )
         )
     elif inspection.signed:
         who = inspection.signer_subject or "an unknown signer"
         report.checks.append(
-            Check("signer_trusted", False, f"Signed by {who}, which is not a verification body this platform trusts.")
+            Check(
+                "signer_trusted",
+                False,
+                f"Signed by {who}, which is not a verification body this platform trusts.",
+            )
         )
     else:
         report.checks.append(Check("signer_trusted", False, "No signature to check."))
@@ -139,11 +164,20 @@ def verify_pdf(data: bytes) -> VerifyReport:
     elif report.claimed_number and (claimed := find(str(report.claimed_number))) is not None:
         report.statement = claimed
         report.checks.append(
-            Check("registered", False, f"The file claims to be {claimed.number}, but it is not the file registered under that number.")
+            Check(
+                "registered",
+                False,
+                f"The file claims to be {claimed.number}, "
+                "but it is not the file registered under that number.",
+            )
         )
         status = claimed.current_status(today())
         report.checks.append(
-            Check("status", str(status) == "valid", f"The registered statement {claimed.number} is {status}.")
+            Check(
+                "status",
+                str(status) == "valid",
+                f"The registered statement {claimed.number} is {status}.",
+            )
         )
     else:
         report.checks.append(

@@ -16,5 +16,7 @@ def read_bounded(upload: FileStorage) -> bytes:
     upload.stream.seek(0)
     data = upload.stream.read(limit + 1)
     if len(data) > limit:
-        raise UploadTooLarge(f"Statements are at most {limit // (1024 * 1024)} MB; this file is larger.")
+        raise UploadTooLarge(
+            f"Statements are at most {limit // (1024 * 1024)} MB; this file is larger."
+        )
     return data

@@ -31,8 +31,12 @@ def assign(case_id: int):
     if case.state != State.SUBMITTED:
         raise conflict(_("Only a submitted case can be assigned."))
     form = AssignForm()
-    form.verifier.choices = [SelectChoice(u.id, u.name) for u in services.staff(case, Role.VERIFIER)]
-    form.reviewer.choices = [SelectChoice(u.id, u.name) for u in services.staff(case, Role.REVIEWER)]
+    form.verifier.choices = [
+        SelectChoice(u.id, u.name) for u in services.staff(case, Role.VERIFIER)
+    ]
+    form.reviewer.choices = [
+        SelectChoice(u.id, u.name) for u in services.staff(case, Role.REVIEWER)
+    ]
     if form.validate_on_submit():
         try:
             services.assign(
@@ -69,8 +73,12 @@ def finding(case_id: int, code: str):
     form = FindingForm(obj=existing)
     if form.validate_on_submit():
         services.record_finding(
-            case, current_user, perm.actor(current_user, case), code,
-            form.outcome.data, form.note.data,
+            case,
+            current_user,
+            perm.actor(current_user, case),
+            code,
+            form.outcome.data,
+            form.note.data,
         )
         flash(_("Finding recorded on %(code)s.", code=code), "success")
         return redirect(url_for("cases.show", case_id=case.id, _anchor=f"criterion-{code}"))

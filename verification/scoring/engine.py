@@ -83,8 +83,15 @@ def score(methodology: Methodology, inputs: dict[str, CriterionInput]) -> Scorec
     for c in methodology.criteria:
         given = inputs.get(c.code, CriterionInput(None, False, None))
         if given.finding == "not_applicable":
-            results.append(CriterionScore(c.code, c.pillar, Decimal(0), Decimal(0),
-                                          "Not applicable: left out of the total."))
+            results.append(
+                CriterionScore(
+                    c.code,
+                    c.pillar,
+                    Decimal(0),
+                    Decimal(0),
+                    "Not applicable: left out of the total.",
+                )
+            )
             continue
         if not _positive(c.answer_type, given.answer):
             earned, reason = Decimal(0), "No positive answer."

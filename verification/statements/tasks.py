@@ -28,4 +28,4 @@ def issue_statement(self, job_id: int) -> None:
             job.error = f"{type(exc).__name__}: {exc}"
             db.session.commit()
         if not final:
-            raise self.retry(exc=exc, countdown=2 ** self.request.retries) from exc
+            raise self.retry(exc=exc, countdown=2**self.request.retries) from exc

@@ -136,9 +136,13 @@ def _what(action: Action, facts: CaseFacts, assignment: Assignment | None) -> li
     reasons: list[str] = []
     if action is Action.SUBMIT:
         if facts.unanswered_mandatory:
-            reasons.append(f"Mandatory criteria not answered: {_listed(facts.unanswered_mandatory)}.")
+            reasons.append(
+                f"Mandatory criteria not answered: {_listed(facts.unanswered_mandatory)}."
+            )
         if facts.missing_evidence:
-            reasons.append(f"Evidence required but not attached: {_listed(facts.missing_evidence)}.")
+            reasons.append(
+                f"Evidence required but not attached: {_listed(facts.missing_evidence)}."
+            )
     elif action is Action.ASSIGN and assignment is not None:
         if assignment.verifier_id is None or assignment.reviewer_id is None:
             reasons.append("Choose both a verifier and a technical reviewer.")
@@ -151,9 +155,10 @@ def _what(action: Action, facts: CaseFacts, assignment: Assignment | None) -> li
     elif action is Action.SEND_TO_TECHNICAL_REVIEW:
         if facts.without_finding:
             reasons.append(f"Criteria without a finding: {_listed(facts.without_finding)}.")
-    elif action in (Action.APPROVE, Action.ISSUE):
-        if facts.reviewer_id is None or facts.reviewer_id == facts.verifier_id:
-            reasons.append("An independent technical reviewer must be assigned.")
+    elif action in (Action.APPROVE, Action.ISSUE) and (
+        facts.reviewer_id is None or facts.reviewer_id == facts.verifier_id
+    ):
+        reasons.append("An independent technical reviewer must be assigned.")
     return reasons
 
 
