@@ -61,7 +61,9 @@ def register_extensions(app: Flask) -> None:
     methodologies.init_app(app)
     from .storage import FileStore
 
-    app.extensions["file_store"] = FileStore(Path(app.config["STORAGE_DIR"]))
+    store = FileStore(Path(app.config["STORAGE_DIR"]))
+    store.sweep()  # spools of a worker killed mid-upload (SIGKILL, out of memory)
+    app.extensions["file_store"] = store
     from .transactions import setup_request_transactions
 
     setup_request_transactions(app)

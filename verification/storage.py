@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import time
 from pathlib import Path
 from typing import BinaryIO
 
@@ -65,6 +66,21 @@ class FileStore:
     def ensure(self) -> None:
         self.tmp.mkdir(parents=True, exist_ok=True)
         self.objects.mkdir(parents=True, exist_ok=True)
+
+    def sweep(self, older_than_seconds: float = 6 * 3600) -> int:
+        """Remove spools left by a process that died mid-upload; returns how many."""
+        if not self.tmp.is_dir():
+            return 0
+        cutoff = time.time() - older_than_seconds
+        removed = 0
+        for path in self.tmp.glob("upload-*"):
+            try:
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue
+        return removed
 
     def spool(self) -> HashingSpool:
         self.ensure()

@@ -150,3 +150,38 @@ def test_outsiders_cannot_download_evidence(app, client):
     sign_in(client, world.vb_admin)
     with client.get(f"/evidence/{evidence_id}") as r:
         assert r.status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/login", "/cases/1/criteria/E1/evidence", "/api/v1/verify"])
+def test_a_body_cut_short_leaves_no_spool(app, path):
+    """A multipart body that ends mid-file (client gone): the spool is removed all the same,
+    even on a form anyone can post to."""
+    boundary, body = encode_multipart(
+        {"file": FileStorage(io.BytesIO(b"1,2,3\n" * 50_000), filename="x.csv")}
+    )
+    cut = body[: len(body) // 2]
+    client = app.test_client()
+    tmp = Path(app.config["STORAGE_DIR"]) / "tmp"
+    with client.post(
+        path,
+        data=cut,
+        content_type=f"multipart/form-data; boundary={boundary}",
+        headers={"Content-Length": str(len(body))},
+    ) as response:
+        assert response.status_code < 500
+    assert _files(tmp) == set()
+
+
+def test_stale_spools_are_swept_at_start(app, settings, instance_dir):
+    import os
+    import time
+
+    tmp = Path(app.config["STORAGE_DIR"]) / "tmp"
+    stale, fresh = tmp / "upload-stale", tmp / "upload-fresh"
+    stale.write_bytes(b"x")
+    fresh.write_bytes(b"y")
+    old = time.time() - 7 * 3600
+    os.utime(stale, (old, old))
+    create_app({**settings, "TESTING": True}, instance_dir)
+    assert not stale.exists() and fresh.exists()
+    fresh.unlink()

@@ -14,7 +14,7 @@ from ..errors import conflict
 from ..extensions import db
 from ..methodologies import registry
 from ..statements.models import IssuanceJob, Statement
-from ..workflow.rules import Action, allowed_actions
+from ..workflow.rules import Action, allowed_actions, permitted
 from . import permissions as perm
 from . import services
 from .forms import ActionForm, OpenCaseForm
@@ -163,6 +163,8 @@ def act(case_id: int, action: str):
     if not form.validate_on_submit():
         abort(400)
     actor = perm.actor(current_user, case)
+    if not permitted(chosen, actor):
+        abort(403)
     try:
         services.transition(case, chosen, current_user, actor, reason=form.reason.data or None)
     except services.TransitionRefused as exc:

@@ -162,6 +162,11 @@ def _what(action: Action, facts: CaseFacts, assignment: Assignment | None) -> li
     return reasons
 
 
+def permitted(action: Action, actor: Actor) -> bool:
+    """Whether ``actor`` is someone who may ever take ``action`` on this case."""
+    return not _who(action, actor)
+
+
 def allowed_actions(facts: CaseFacts, actor: Actor) -> list[Action]:
     """Actions whose state and actor conditions hold now (data guards may still refuse)."""
     return [

@@ -1,0 +1,168 @@
+"""Every route x every role x a user of another organisation, against the expected answer.
+
+A route that is not listed here fails the test until it is given a rule, and every view
+must declare its route-level rule with ``@public`` or ``@signed_in``.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from tests.factories import World, setup, sign_in
+from verification.evidence.models import EvidenceFile
+from verification.extensions import db
+from verification.statements.models import TrustAnchor
+
+ACTORS = (
+    "anonymous",
+    "sme",
+    "other_sme",
+    "vb_admin",
+    "other_vb_admin",
+    "verifier",
+    "other_verifier",
+    "reviewer",
+    "lender",
+    "admin",
+)
+
+
+def expect(default: int, **exceptions: int) -> dict[str, int]:
+    unknown = set(exceptions) - set(ACTORS)
+    assert not unknown, unknown
+    return {actor: exceptions.get(actor, default) for actor in ACTORS}
+
+
+LOGIN = 302  # anonymous users are sent to the login page
+ALL_OK = expect(200)
+CASE_TEAM = dict(sme=200, vb_admin=200, verifier=200, reviewer=200, admin=200)
+
+# endpoint -> (method, path built from the data, expected status per actor)
+RULES = {
+    "main.index": ("GET", lambda d: "/", ALL_OK),
+    "main.dashboard": ("GET", lambda d: "/dashboard", expect(302)),
+    "accounts.login": ("GET", lambda d: "/login", ALL_OK),
+    "accounts.logout": ("POST", lambda d: "/logout", expect(302)),
+    "accounts.register": ("GET", lambda d: "/register", expect(302, anonymous=200)),
+    "admin.index": ("GET", lambda d: "/admin/", expect(403, anonymous=LOGIN, admin=200)),
+    "api.statement": ("GET", lambda d: f"/api/v1/statements/{d['number']}", ALL_OK),
+    "api.verify": ("POST", lambda d: "/api/v1/verify", expect(400)),
+    "cases.index": ("GET", lambda d: "/cases/", expect(200, anonymous=LOGIN, lender=403)),
+    "cases.new": (
+        "GET",
+        lambda d: "/cases/new",
+        expect(403, anonymous=LOGIN, sme=200, other_sme=200),
+    ),
+    "cases.show": (
+        "GET",
+        lambda d: f"/cases/{d['assigned']}",
+        expect(404, anonymous=LOGIN, **CASE_TEAM),
+    ),
+    "cases.save_answers": (
+        "POST",
+        lambda d: f"/cases/{d['assigned']}/answers",
+        expect(403, anonymous=LOGIN, sme=409, other_sme=404),
+    ),
+    "cases.act": (
+        "POST",
+        lambda d: f"/cases/{d['assigned']}/actions/submit",
+        expect(
+            403,
+            anonymous=LOGIN,
+            sme=409,
+            other_sme=404,
+            other_vb_admin=404,
+            other_verifier=404,
+            lender=404,
+        ),
+    ),
+    "evidence.upload": (
+        "POST",
+        lambda d: f"/cases/{d['assigned']}/criteria/E1/evidence",
+        expect(403, anonymous=LOGIN, sme=409, other_sme=404),
+    ),
+    "evidence.download": (
+        "GET",
+        lambda d: f"/evidence/{d['evidence']}",
+        expect(404, anonymous=LOGIN, **CASE_TEAM),
+    ),
+    "review.assign": (
+        "GET",
+        lambda d: f"/cases/{d['submitted']}/assign",
+        expect(403, anonymous=LOGIN, vb_admin=200, other_vb_admin=404),
+    ),
+    "review.finding": (
+        "GET",
+        lambda d: f"/cases/{d['assigned']}/criteria/E1/finding",
+        expect(403, anonymous=LOGIN, verifier=200, other_verifier=404),
+    ),
+    "statements.progress": (
+        "GET",
+        lambda d: f"/cases/{d['issued']}/issuance.json",
+        expect(404, anonymous=LOGIN, **CASE_TEAM),
+    ),
+    "registry.index": ("GET", lambda d: "/registry", ALL_OK),
+    "registry.statement": ("GET", lambda d: f"/registry/{d['number']}", ALL_OK),
+    "registry.pdf": ("GET", lambda d: f"/registry/{d['number']}.pdf", ALL_OK),
+    "registry.verify": ("GET", lambda d: "/verify", ALL_OK),
+    "registry.trust": ("GET", lambda d: "/trust", ALL_OK),
+    "registry.trust_pem": ("GET", lambda d: f"/trust/{d['anchor']}.pem", ALL_OK),
+    "static": ("GET", lambda d: "/static/site.css", ALL_OK),
+}
+
+
+def test_every_route_has_a_rule(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints - set(RULES) == set(), "routes without an access rule in this test"
+    assert set(RULES) - endpoints == set(), "rules for routes that no longer exist"
+    undeclared = [
+        name
+        for name, view in app.view_functions.items()
+        if name != "static" and not hasattr(view, "access_rule")
+    ]
+    assert undeclared == [], "views without @public or @signed_in"
+
+
+def test_route_role_matrix(app):
+    with setup(app):
+        world = World()
+        submitted = world.submitted_case()
+        assigned = world.assigned_case()
+        evidence = db.session.scalar(
+            select(EvidenceFile.id).where(EvidenceFile.case_id == assigned.id)
+        )
+        issued, statement = world.issued_case()
+        anchor = db.session.scalar(select(TrustAnchor.fingerprint))
+    data = {
+        "submitted": submitted.id,
+        "assigned": assigned.id,
+        "issued": issued.id,
+        "evidence": evidence,
+        "number": statement.number,
+        "anchor": anchor,
+    }
+    users = {
+        "sme": world.sme_user,
+        "other_sme": world.other_sme_user,
+        "vb_admin": world.vb_admin,
+        "other_vb_admin": world.other_vb_admin,
+        "verifier": world.verifier,
+        "other_verifier": world.other_verifier,
+        "reviewer": world.reviewer,
+        "lender": world.lender,
+        "admin": world.admin,
+    }
+    mismatches = []
+    for endpoint, (method, path, expected) in RULES.items():
+        for actor in ACTORS:
+            client = app.test_client()
+            if actor != "anonymous":
+                sign_in(client, users[actor])
+            url = path(data)
+            with client.open(url, method=method) as response:
+                if response.status_code != expected[actor]:
+                    mismatches.append(
+                        f"{endpoint} {method} {url} as {actor}: "
+                        f"{response.status_code}, expected {expected[actor]}"
+                    )
+    assert mismatches == []
