@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
 export FLASK_APP := wsgi
 
-.PHONY: run test test-services test-browser lint bench sysdeps clean
+.PHONY: run test test-services lint bench messages sysdeps clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ test-services: $(STAMP) sysdeps
 lint: $(STAMP)
 	@$(BIN)/ruff check .
 	@$(BIN)/ruff format --check .
+
+## Extract every marked string into the translation template (English is the source).
+messages: $(STAMP)
+	@$(BIN)/pybabel -q extract -F babel.cfg -k _l -k N_ --sort-by-file \
+	  --project "Verified ESG" -o verification/translations/messages.pot .
 
 bench: $(STAMP)
 	@$(BIN)/python bench/upload.py

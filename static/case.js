@@ -19,7 +19,7 @@
       link.textContent = data.number + " (PDF)";
       result.replaceChildren(link);
       var state = document.getElementById("case-state");
-      if (state) { state.textContent = data.case_state.replace(/_/g, " "); }
+      if (state) { state.textContent = data.case_state_name; }
       return true;
     }
     return data.status === "failed";

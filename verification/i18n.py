@@ -1,6 +1,9 @@
 """Locale selection; every user-facing string goes through Flask-Babel's gettext."""
 
 from flask import Flask, current_app, request
+from flask_babel import gettext
+
+from .messages import Message
 
 
 def select_locale() -> str:
@@ -10,11 +13,42 @@ def select_locale() -> str:
     )
 
 
+def translate(message: Message | str) -> str:
+    """A pure package's message in the user's language (its parameters too)."""
+    if not isinstance(message, Message):
+        return str(message)
+    params = {k: translate(v) if isinstance(v, Message) else v for k, v in message.params.items()}
+    return gettext(message.template, **params)
+
+
+def state_name(state: str) -> str:
+    from .workflow.rules import STATE_NAMES, State
+
+    return translate(STATE_NAMES[State(state)])
+
+
+def outcome_name(outcome: str) -> str:
+    from .review.forms import OUTCOME_CHOICES
+
+    return next((str(c.label) for c in OUTCOME_CHOICES if c.value == outcome), outcome)
+
+
 def setup_jinja(app: Flask) -> None:
     from flask_babel import get_locale
 
     from .access import template_helpers
 
     app.jinja_env.globals.update(template_helpers(), get_locale=get_locale)
+    app.jinja_env.filters["tr"] = translate
+    app.jinja_env.filters["state_name"] = state_name
+    app.jinja_env.filters["outcome_name"] = outcome_name
+    app.jinja_env.filters["status_name"] = _status_name
+
+
+def _status_name(status) -> str:
+    from .registry.services import status_name
+    from .statements.models import StatementStatus
+
+    return status_name(StatementStatus(status))
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

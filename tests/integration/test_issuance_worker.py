@@ -45,6 +45,7 @@ def test_approval_issues_a_statement_through_the_worker(app, client, worker, tmp
     progress = client.get(f"/cases/{case.id}/issuance.json").get_json()
     assert progress == {
         "case_state": "issued",
+        "case_state_name": "issued",
         "status": "done",
         "error": None,
         "number": job.number,

@@ -25,7 +25,10 @@ def _doc():
     [
         (lambda d: d.pop("version"), "m.yaml: version: missing"),
         (lambda d: d["criteria"][1].update(pillar="X"), "m.yaml: criteria[1].pillar: must be one"),
-        (lambda d: d["criteria"][0].update(weight="heavy"), "criteria[0].weight: expected a number"),
+        (
+            lambda d: d["criteria"][0].update(weight="heavy"),
+            "criteria[0].weight: expected a number",
+        ),
         (lambda d: d["criteria"][2].update(code="E1"), "criteria[2].code: duplicate code 'E1'"),
         (lambda d: d["criteria"][0]["carbon"].pop("units"), "criteria[0].carbon.units"),
         (lambda d: d["pillars"].pop("G"), "pillars: must list exactly E, S, G"),

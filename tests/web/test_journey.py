@@ -137,7 +137,7 @@ def test_whole_journey_over_http(client, app):
     assert client.post(f"/cases/{case_id}/actions/send_to_technical_review").status_code == 302
 
     # 4. The verifier may not approve; the reviewer approves and a job is queued.
-    assert client.post(f"/cases/{case_id}/actions/approve").status_code == 409
+    assert client.post(f"/cases/{case_id}/actions/approve").status_code == 403
     sign_in(client, world.reviewer)
     r = client.post(f"/cases/{case_id}/actions/approve")
     assert r.status_code == 302

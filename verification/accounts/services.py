@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..extensions import db
@@ -32,7 +33,7 @@ def create_organisation(
 ) -> Organisation:
     """Raises :class:`AccountError` if the name is taken."""
     if find_organisation(name) is not None:
-        raise AccountError(f"An organisation named {name.strip()!r} already exists.")
+        raise AccountError(_("An organisation named %(name)s already exists.", name=name.strip()))
     org = Organisation(kind=str(kind), name=name.strip(), country=country, sector=sector)
     db.session.add(org)
     db.session.flush()
@@ -43,11 +44,13 @@ def create_user(org: Organisation, role: Role, email: str, name: str, password: 
     """Raises :class:`AccountError` for a taken email, a weak password, or a role the
     organisation cannot hold."""
     if role not in ROLES_BY_KIND[OrgKind(org.kind)]:
-        raise AccountError(f"A {org.kind.replace('_', ' ')} cannot have a {role.value} user.")
+        raise AccountError(
+            _("This kind of organisation cannot have a %(role)s user.", role=role.value)
+        )
     if find_user(email) is not None:
-        raise AccountError("An account with this email address already exists.")
+        raise AccountError(_("An account with this email address already exists."))
     if len(password) < MIN_LENGTH:
-        raise AccountError(f"The password must be at least {MIN_LENGTH} characters.")
+        raise AccountError(_("The password must be at least %(n)d characters.", n=MIN_LENGTH))
     user = User(
         organisation_id=org.id,
         role=str(role),
@@ -68,9 +71,9 @@ def register_sme(
     Raises :class:`AccountError`; checks everything before writing anything.
     """
     if find_user(email) is not None:
-        raise AccountError("An account with this email address already exists.")
+        raise AccountError(_("An account with this email address already exists."))
     if len(password) < MIN_LENGTH:
-        raise AccountError(f"The password must be at least {MIN_LENGTH} characters.")
+        raise AccountError(_("The password must be at least %(n)d characters.", n=MIN_LENGTH))
     org = create_organisation(OrgKind.SME, org_name, country=country, sector=sector)
     return create_user(org, Role.SME_ADMIN, email, name, password)
 

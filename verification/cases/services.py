@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..accounts.models import Organisation, OrgKind, User
 from ..carbon.engine import CarbonError, CarbonLine, calculate
 from ..evidence.models import EvidenceFile
 from ..extensions import db
+from ..i18n import translate
 from ..methodologies import registry
 from ..methodologies.model import Criterion, Methodology
 from ..review.models import Finding
@@ -28,8 +30,8 @@ class CaseError(ValueError):
 class TransitionRefused(Exception):
     """The workflow guards refused an action; ``reasons`` says why, in plain words."""
 
-    def __init__(self, reasons: list[str]):
-        super().__init__(" ".join(reasons))
+    def __init__(self, reasons: list):
+        super().__init__(" ".join(str(r) for r in reasons))
         self.reasons = reasons
 
 
@@ -57,9 +59,9 @@ def open_case(
 ) -> Case:
     """Raises :class:`CaseError` for a reversed period or a body that is not a verification body."""
     if period_end < period_start:
-        raise CaseError("The reporting period ends before it starts.")
+        raise CaseError(_("The reporting period ends before it starts."))
     if verification_body.kind != OrgKind.VERIFICATION_BODY:
-        raise CaseError("Choose a verification body.")
+        raise CaseError(_("Choose a verification body."))
     case = Case(
         organisation_id=user.organisation_id,
         verification_body_id=verification_body.id,
@@ -96,21 +98,29 @@ def parse_answer(criterion: Criterion, value: str, unit: str | None) -> tuple[st
     value = (value or "").strip()
     if criterion.answer_type == "yes_no":
         if value not in ("yes", "no"):
-            raise CaseError(f"{criterion.code}: answer yes or no.")
+            raise CaseError(_("%(code)s: answer yes or no.", code=criterion.code))
         return value, None
     if criterion.answer_type == "number":
         try:
             number = Decimal(value.replace(",", ""))
         except InvalidOperation:
-            raise CaseError(f"{criterion.code}: {value!r} is not a number.") from None
+            raise CaseError(
+                _("%(code)s: %(value)s is not a number.", code=criterion.code, value=value)
+            ) from None
         if not number.is_finite() or number < 0:
-            raise CaseError(f"{criterion.code}: enter a number of zero or more.")
+            raise CaseError(_("%(code)s: enter a number of zero or more.", code=criterion.code))
         allowed = criterion.carbon.units if criterion.carbon else ()
         if allowed and unit not in allowed:
-            raise CaseError(f"{criterion.code}: choose a unit ({', '.join(allowed)}).")
+            raise CaseError(
+                _(
+                    "%(code)s: choose a unit (%(units)s).",
+                    code=criterion.code,
+                    units=", ".join(allowed),
+                )
+            )
         return format(number, "f"), (unit if allowed else None)
     if len(value) > 5000:
-        raise CaseError(f"{criterion.code}: keep the answer under 5,000 characters.")
+        raise CaseError(_("%(code)s: keep the answer under 5,000 characters.", code=criterion.code))
     return value, None
 
 
@@ -216,12 +226,12 @@ def carbon_results(case: Case) -> list[CarbonResult]:
             continue
         answer = case.answer_for(c.code)
         if answer is None:
-            results.append(CarbonResult(c.code, None, "Not answered yet."))
+            results.append(CarbonResult(c.code, None, _("Not answered yet.")))
             continue
         try:
             line = calculate(Decimal(answer.value), answer.unit or "", c.carbon.factor)
         except CarbonError as exc:
-            results.append(CarbonResult(c.code, None, str(exc)))
+            results.append(CarbonResult(c.code, None, translate(exc.args[0])))
         else:
             results.append(CarbonResult(c.code, line, None))
     return results

@@ -12,6 +12,7 @@ from ..access import require, signed_in
 from ..accounts.models import Role
 from ..errors import conflict
 from ..extensions import db
+from ..i18n import state_name, translate
 from ..methodologies import registry
 from ..statements.models import IssuanceJob, Statement
 from ..workflow.rules import Action, allowed_actions, permitted
@@ -168,12 +169,12 @@ def act(case_id: int, action: str):
     try:
         services.transition(case, chosen, current_user, actor, reason=form.reason.data or None)
     except services.TransitionRefused as exc:
-        raise conflict(" ".join(exc.reasons)) from None
+        raise conflict(" ".join(translate(r) for r in exc.reasons)) from None
     if chosen is Action.APPROVE:
         from ..statements.issuance import request_issuance
 
         request_issuance(case, current_user)
         flash(_("Approved. The statement is being issued."), "success")
     else:
-        flash(_("Done: the case is now %(state)s.", state=case.state.replace("_", " ")), "success")
+        flash(_("Done: the case is now %(state)s.", state=state_name(case.state)), "success")
     return redirect(url_for("cases.show", case_id=case.id))

@@ -6,6 +6,7 @@ import unicodedata
 
 import magic
 from flask import current_app
+from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
 from ..accounts.models import User
@@ -33,15 +34,18 @@ class EvidenceRejected(ValueError):
 def check_file_name(name: str | None) -> str:
     """Return the name if it is a plain file name; raises :class:`EvidenceRejected`."""
     if not name or not name.strip():
-        raise EvidenceRejected("Choose a file to upload.")
+        raise EvidenceRejected(_("Choose a file to upload."))
     if len(name) > 255:
-        raise EvidenceRejected("The file name is longer than 255 characters. Rename the file.")
+        raise EvidenceRejected(_("The file name is longer than 255 characters. Rename the file."))
     if any(unicodedata.category(ch) == "Cc" for ch in name):
-        raise EvidenceRejected("The file name contains control characters. Rename the file.")
+        raise EvidenceRejected(_("The file name contains control characters. Rename the file."))
     if "/" in name or "\\" in name or name.strip() in (".", "..") or name.startswith("."):
         raise EvidenceRejected(
-            f"The file name {name!r} contains a path or starts with a dot. "
-            "Upload it under a plain name such as invoice.pdf."
+            _(
+                "The file name %(name)s contains a path or starts with a dot. "
+                "Upload it under a plain name such as invoice.pdf.",
+                name=repr(name),
+            )
         )
     return name.strip()
 
@@ -62,21 +66,29 @@ def add_evidence(case: Case, criterion_code: str, upload: FileStorage, user: Use
     name = check_file_name(upload.filename)
     spool = upload.stream
     if not isinstance(spool, HashingSpool):  # e.g. an empty part werkzeug kept in memory
-        raise EvidenceRejected("Choose a file to upload.")
+        raise EvidenceRejected(_("Choose a file to upload."))
     limit = current_app.config["EVIDENCE_MAX_BYTES"]
     if spool.size == 0:
-        raise EvidenceRejected("The file is empty. Nothing was stored.")
+        raise EvidenceRejected(_("The file is empty. Nothing was stored."))
     if spool.size > limit:
         raise EvidenceRejected(
-            f"The file is larger than the {limit // (1024 * 1024)} MB limit. Nothing was stored."
+            _(
+                "The file is larger than the %(limit)d MB limit. Nothing was stored.",
+                limit=limit // (1024 * 1024),
+            )
         )
     media_type = sniff(spool)
     allowed = current_app.config["EVIDENCE_ALLOWED_TYPES"]
     if media_type not in allowed:
         kinds = ", ".join(TYPE_NAMES.get(t, t) for t in allowed)
         raise EvidenceRejected(
-            f"The content of {name!r} is {media_type}, which is not accepted as evidence "
-            f"(accepted: {kinds}). Nothing was stored."
+            _(
+                "The content of %(name)s is %(type)s, which is not accepted as evidence "
+                "(accepted: %(kinds)s). Nothing was stored.",
+                name=repr(name),
+                type=media_type,
+                kinds=kinds,
+            )
         )
     key = current_app.extensions["file_store"].keep(spool)
     row = EvidenceFile(

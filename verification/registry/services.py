@@ -6,13 +6,14 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from ..accounts.models import Organisation
 from ..extensions import db
 from ..signing.inspect import inspect_pdf
 from ..statements import keys_service
-from ..statements.models import Statement
+from ..statements.models import Statement, StatementStatus
 from ..timeutil import utcnow
 
 
@@ -90,97 +91,80 @@ def verify_pdf(data: bytes) -> VerifyReport:
     """Answer each question separately in plain words; never raises for odd input."""
     report = VerifyReport(sha256=hashlib.sha256(data).hexdigest())
     inspection = inspect_pdf(data, keys_service.trust_roots())
+    add = report.checks.append
     if not inspection.is_pdf:
-        report.checks.append(Check("signature_intact", False, "This file is not a PDF."))
-        report.checks.append(Check("signer_trusted", False, "No signature to check."))
-        report.checks.append(
-            Check("registered", False, "This file is not a statement issued on this platform.")
-        )
+        add(Check("signature_intact", False, _("This file is not a PDF.")))
+        add(Check("signer_trusted", False, _("No signature to check.")))
+        add(Check("registered", False, _("This file is not a statement issued on this platform.")))
         return report
 
     if not inspection.signed:
-        report.checks.append(Check("signature_intact", False, "The PDF carries no signature."))
+        add(Check("signature_intact", False, _("The PDF carries no signature.")))
     elif inspection.intact and inspection.covers_whole_file:
-        report.checks.append(
+        add(
             Check(
                 "signature_intact",
                 True,
-                "The signature is intact: the file has not been changed since it was signed.",
+                _("The signature is intact: the file has not been changed since it was signed."),
             )
         )
     else:
+        # The inspection's own sentences are English (a pure package); kept as detail.
         detail = " ".join(inspection.problems)
-        report.checks.append(
-            Check(
-                "signature_intact",
-                False,
-                f"The signature is broken: the file was changed after signing. {detail}".strip(),
-            )
-        )
+        message = _("The signature is broken: the file was changed after signing.")
+        add(Check("signature_intact", False, f"{message} {detail}".strip()))
 
     credential = keys_service.credential_by_fingerprint(inspection.signer_fingerprint)
     if inspection.signed and inspection.trusted and credential is not None:
-        report.checks.append(
-            Check(
-                "signer_trusted",
-                True,
-                f"Signed by {credential.organisation.name}, "
-                "a verification body this platform trusts.",
-            )
+        message = _(
+            "Signed by %(body)s, a verification body this platform trusts.",
+            body=credential.organisation.name,
         )
+        add(Check("signer_trusted", True, message))
     elif inspection.signed and inspection.trusted:
-        report.checks.append(
-            Check(
-                "signer_trusted",
-                False,
-                "The signer's certificate chains to a trusted CA "
-                "but is not a registered verification body key.",
-            )
+        message = _(
+            "The signer's certificate chains to a trusted CA "
+            "but is not a registered verification body key."
         )
+        add(Check("signer_trusted", False, message))
     elif inspection.signed:
-        who = inspection.signer_subject or "an unknown signer"
-        report.checks.append(
-            Check(
-                "signer_trusted",
-                False,
-                f"Signed by {who}, which is not a verification body this platform trusts.",
-            )
+        message = _(
+            "Signed by %(who)s, which is not a verification body this platform trusts.",
+            who=inspection.signer_subject or _("an unknown signer"),
         )
+        add(Check("signer_trusted", False, message))
     else:
-        report.checks.append(Check("signer_trusted", False, "No signature to check."))
+        add(Check("signer_trusted", False, _("No signature to check.")))
 
     statement = db.session.scalar(select(Statement).where(Statement.pdf_sha256 == report.sha256))
-    attachment = inspection.attachment or {}
-    report.claimed_number = attachment.get("number") if isinstance(attachment, dict) else None
+    attachment = inspection.attachment if isinstance(inspection.attachment, dict) else {}
+    report.claimed_number = attachment.get("number")
     if statement is not None:
         report.statement = statement
-        report.checks.append(
-            Check("registered", True, f"This is exactly the file registered as {statement.number}.")
-        )
-        status = statement.current_status(today())
-        report.checks.append(
-            Check("status", str(status) == "valid", f"Statement {statement.number} is {status}.")
-        )
+        message = _("This is exactly the file registered as %(n)s.", n=statement.number)
+        add(Check("registered", True, message))
     elif report.claimed_number and (claimed := find(str(report.claimed_number))) is not None:
         report.statement = claimed
-        report.checks.append(
-            Check(
-                "registered",
-                False,
-                f"The file claims to be {claimed.number}, "
-                "but it is not the file registered under that number.",
-            )
+        message = _(
+            "The file claims to be %(n)s, but it is not the file registered under that number.",
+            n=claimed.number,
         )
-        status = claimed.current_status(today())
-        report.checks.append(
-            Check(
-                "status",
-                str(status) == "valid",
-                f"The registered statement {claimed.number} is {status}.",
-            )
-        )
+        add(Check("registered", False, message))
     else:
-        report.checks.append(
-            Check("registered", False, "No statement on this platform matches this file.")
+        add(Check("registered", False, _("No statement on this platform matches this file.")))
+    if report.statement is not None:
+        status = report.statement.current_status(today())
+        message = _(
+            "Statement %(n)s is %(status)s.", n=report.statement.number, status=status_name(status)
         )
+        add(Check("status", status == StatementStatus.VALID, message))
     return report
+
+
+def status_name(status: StatementStatus) -> str:
+    return {
+        StatementStatus.VALID: _("valid"),
+        StatementStatus.REVOKED: _("revoked"),
+        StatementStatus.SUPERSEDED: _("superseded"),
+        StatementStatus.EXPIRED: _("expired"),
+    }[status]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
 
@@ -17,6 +18,6 @@ def read_bounded(upload: FileStorage) -> bytes:
     data = upload.stream.read(limit + 1)
     if len(data) > limit:
         raise UploadTooLarge(
-            f"Statements are at most {limit // (1024 * 1024)} MB; this file is larger."
+            _("Statements are at most %(n)d MB; this file is larger.", n=limit // (1024 * 1024))
         )
     return data

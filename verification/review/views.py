@@ -14,6 +14,7 @@ from ..cases import services as case_services
 from ..cases.views import load_case
 from ..errors import conflict
 from ..extensions import db
+from ..i18n import translate
 from ..workflow.rules import Action, State
 from . import services
 from .forms import FindingForm
@@ -50,7 +51,7 @@ def assign(case_id: int):
         except case_services.TransitionRefused as exc:
             db.session.rollback()
             for reason in exc.reasons:
-                flash(reason, "error")
+                flash(translate(reason), "error")
         else:
             flash(_("Team assigned."), "success")
             return redirect(url_for("cases.show", case_id=case.id))

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from ..access import signed_in
 from ..cases.views import load_case
 from ..extensions import db
+from ..i18n import state_name
 from .models import IssuanceJob, Statement
 
 bp = Blueprint("statements", __name__)
@@ -22,6 +23,7 @@ def progress(case_id: int):
     return jsonify(
         {
             "case_state": case.state,
+            "case_state_name": state_name(case.state),
             "status": job.status if job else None,
             "error": job.error if job else None,
             "number": statement.number if statement else None,

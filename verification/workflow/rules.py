@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from ..messages import N_, Message
+
 
 class State(StrEnum):
     DRAFT = "draft"
@@ -95,20 +97,34 @@ def _listed(codes: tuple[str, ...]) -> str:
     return ", ".join(codes)
 
 
+STATE_NAMES = {
+    State.DRAFT: N_("draft"),
+    State.SUBMITTED: N_("submitted"),
+    State.ASSIGNED: N_("assigned"),
+    State.IN_REVIEW: N_("in review"),
+    State.IN_TECHNICAL_REVIEW: N_("in technical review"),
+    State.APPROVED: N_("approved"),
+    State.ISSUED: N_("issued"),
+    State.WITHDRAWN: N_("withdrawn"),
+}
+
+
 def refusals(
     action: Action, facts: CaseFacts, actor: Actor, assignment: Assignment | None = None
-) -> list[str]:
+) -> list[Message]:
     """Every reason ``actor`` may not take ``action`` now; an empty list means allowed."""
     sources, _target = TRANSITIONS[action]
-    reasons: list[str] = []
+    reasons: list[Message] = []
     if facts.state not in sources:
-        reasons.append(f"Not possible while the case is {facts.state.value.replace('_', ' ')}.")
+        reasons.append(
+            N_("Not possible while the case is %(state)s.", state=STATE_NAMES[facts.state])
+        )
     reasons += _who(action, actor)
     reasons += _what(action, facts, assignment)
     return reasons
 
 
-def _who(action: Action, actor: Actor) -> list[str]:
+def _who(action: Action, actor: Actor) -> list[Message]:
     allowed = {
         Action.SUBMIT: actor.is_case_member,
         Action.WITHDRAW: actor.is_case_member,
@@ -120,45 +136,56 @@ def _who(action: Action, actor: Actor) -> list[str]:
     }[action]
     if allowed:
         return []
-    who = {
-        Action.SUBMIT: "a member of the organisation",
-        Action.WITHDRAW: "a member of the organisation",
-        Action.ASSIGN: "an administrator of the verification body",
-        Action.START_REVIEW: "the case's verifier",
-        Action.SEND_TO_TECHNICAL_REVIEW: "the case's verifier",
-        Action.APPROVE: "the case's technical reviewer",
-        Action.ISSUE: "the issuance service after approval",
-    }[action]
-    return [f"Only {who} may do this."]
+    return [
+        {
+            Action.SUBMIT: N_("Only a member of the organisation may do this."),
+            Action.WITHDRAW: N_("Only a member of the organisation may do this."),
+            Action.ASSIGN: N_("Only an administrator of the verification body may do this."),
+            Action.START_REVIEW: N_("Only the case's verifier may do this."),
+            Action.SEND_TO_TECHNICAL_REVIEW: N_("Only the case's verifier may do this."),
+            Action.APPROVE: N_("Only the case's technical reviewer may do this."),
+            Action.ISSUE: N_("Only the issuance service may do this, after approval."),
+        }[action]
+    ]
 
 
-def _what(action: Action, facts: CaseFacts, assignment: Assignment | None) -> list[str]:
-    reasons: list[str] = []
+def _what(action: Action, facts: CaseFacts, assignment: Assignment | None) -> list[Message]:
+    reasons: list[Message] = []
     if action is Action.SUBMIT:
         if facts.unanswered_mandatory:
             reasons.append(
-                f"Mandatory criteria not answered: {_listed(facts.unanswered_mandatory)}."
+                N_(
+                    "Mandatory criteria not answered: %(codes)s.",
+                    codes=_listed(facts.unanswered_mandatory),
+                )
             )
         if facts.missing_evidence:
             reasons.append(
-                f"Evidence required but not attached: {_listed(facts.missing_evidence)}."
+                N_(
+                    "Evidence required but not attached: %(codes)s.",
+                    codes=_listed(facts.missing_evidence),
+                )
             )
     elif action is Action.ASSIGN and assignment is not None:
         if assignment.verifier_id is None or assignment.reviewer_id is None:
-            reasons.append("Choose both a verifier and a technical reviewer.")
+            reasons.append(N_("Choose both a verifier and a technical reviewer."))
         elif assignment.verifier_id == assignment.reviewer_id:
-            reasons.append("The technical reviewer must be a different person from the verifier.")
+            reasons.append(
+                N_("The technical reviewer must be a different person from the verifier.")
+            )
         if assignment.verifier_id is not None and not assignment.verifier_eligible:
-            reasons.append("The chosen verifier is not a verifier of this verification body.")
+            reasons.append(N_("The chosen verifier is not a verifier of this verification body."))
         if assignment.reviewer_id is not None and not assignment.reviewer_eligible:
-            reasons.append("The chosen reviewer is not a reviewer of this verification body.")
+            reasons.append(N_("The chosen reviewer is not a reviewer of this verification body."))
     elif action is Action.SEND_TO_TECHNICAL_REVIEW:
         if facts.without_finding:
-            reasons.append(f"Criteria without a finding: {_listed(facts.without_finding)}.")
+            reasons.append(
+                N_("Criteria without a finding: %(codes)s.", codes=_listed(facts.without_finding))
+            )
     elif action in (Action.APPROVE, Action.ISSUE) and (
         facts.reviewer_id is None or facts.reviewer_id == facts.verifier_id
     ):
-        reasons.append("An independent technical reviewer must be assigned.")
+        reasons.append(N_("An independent technical reviewer must be assigned."))
     return reasons
 
 
