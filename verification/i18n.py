@@ -1,16 +1,17 @@
 """Locale selection; every user-facing string goes through Flask-Babel's gettext."""
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import gettext
 
 from .messages import Message
 
 
 def select_locale() -> str:
-    supported = current_app.config["SUPPORTED_LOCALES"]
-    return (
-        request.accept_languages.best_match(supported) or current_app.config["BABEL_DEFAULT_LOCALE"]
-    )
+    """The browser's preferred supported language; the default outside requests (CLI, worker)."""
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
+    if not has_request_context():
+        return default
+    return request.accept_languages.best_match(current_app.config["SUPPORTED_LOCALES"]) or default
 
 
 def translate(message: Message | str) -> str:
@@ -50,5 +51,3 @@ def _status_name(status) -> str:
     from .statements.models import StatementStatus
 
     return status_name(StatementStatus(status))
-    app.jinja_env.trim_blocks = True
-    app.jinja_env.lstrip_blocks = True

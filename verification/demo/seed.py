@@ -91,7 +91,7 @@ def _issued_case() -> None:
         case,
         sme,
         {
-            "E1": ("23880", "kWh"),
+            "E1": ("23580", "kWh"),  # the sum of the meter readings attached
             "E2": ("yes", None),
             "E3": ("no", None),
             "S1": ("yes", None),
