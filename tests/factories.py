@@ -84,10 +84,28 @@ class World:
         finally:
             spool.close()
 
+    def add_line(self, case, **values):
+        from verification.emissions import services as emissions
+        from verification.emissions.models import ActivityLine
+
+        fields = dict(
+            scope=1,
+            category="stationary_combustion",
+            factor_key="ipcc2006-t2.3-gas-diesel-oil",
+            quantity="12",
+            unit="t",
+            data_type="metered",
+            evidence_refs="",
+            source="form",
+        )
+        fields.update(values)
+        return emissions.add_line(case, self.sme_user, ActivityLine(**fields))
+
     def submitted_case(self):
         case = self.open_case()
         cases.save_answers(case, self.sme_user, ANSWERS)
         self.attach(case)
+        self.add_line(case)
         cases.transition(case, Action.SUBMIT, self.sme_user, perm.actor(self.sme_user, case))
         return case
 

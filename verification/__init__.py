@@ -38,7 +38,10 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
 
 
 def register_extensions(app: Flask) -> None:
-    from . import sqlite_pragmas  # noqa: F401  (listener registration)
+    from . import (
+        models,  # noqa: F401  (every table in db.metadata, for Alembic too)
+        sqlite_pragmas,  # noqa: F401  (listener registration)
+    )
     from .accounts.session import setup_login
     from .celery_app import celery_init_app
     from .evidence.upload import EvidenceRequest
@@ -73,6 +76,7 @@ def register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .admin.views import bp as admin_bp
     from .cases.views import bp as cases_bp
+    from .emissions.views import bp as emissions_bp
     from .evidence.views import bp as evidence_bp
     from .main.views import bp as main_bp
     from .registry.api import bp as api_bp
@@ -85,6 +89,7 @@ def register_blueprints(app: Flask) -> None:
         accounts_bp,
         cases_bp,
         evidence_bp,
+        emissions_bp,
         review_bp,
         statements_bp,
         registry_bp,

@@ -2,6 +2,7 @@
 
 from .accounts.models import Organisation, User  # noqa: F401
 from .cases.models import Answer, Case, CaseEvent  # noqa: F401
+from .emissions.models import ActivityLine, CarbonProfile, FactorDataset, Instrument  # noqa: F401
 from .evidence.models import EvidenceFile  # noqa: F401
 from .review.models import Finding  # noqa: F401
 from .statements.models import (  # noqa: F401

@@ -46,15 +46,26 @@ SAMPLE: dict = {
         "method": "weighted sum of criterion points (engine starter-1)",
     },
     "carbon": {
-        "total_t_co2": "12.345",
-        "quantity": "23260",
-        "unit": "kWh",
-        "factor": {
-            "value": "0.5306",
-            "unit": "kg CO2/kWh",
-            "dataset": "Regional grid average",
-            "source": "National grid emission factors",
-        },
+        "engine_version": "carbon-2",
+        "gwp": "AR6: IPCC AR6 GWP100",
+        "scope1_t": "1.250",
+        "scope2_location_t": "12.341",
+        "scope2_market_t": "4.870",
+        "scope3_t": "0.000",
+        "total_location_t": "13.591",
+        "total_market_t": "6.120",
+        "data_quality": "1.80",
+        "misstatement_pct": "0.42",
+        "materiality_pct": "5.00",
+        "material": False,
+        "factors": [
+            {
+                "key": "cn-mee-2023-national-grid",
+                "dataset": "China electricity CO2 emission factors",
+                "version": "2023",
+                "source": "MEE and NBS, announcement No. 47 of 2025",
+            }
+        ],
     },
     "findings": {
         "conforms": 5,
@@ -151,7 +162,17 @@ def test_page_shows_number_digest_and_figures(sample_pdf: bytes, tmp_path: Path)
     text = pdf_text(sample_pdf, tmp_path)
     assert "VS-2026-000001" in text
     assert hashlib.sha256(statement_json_bytes(SAMPLE)).hexdigest() in text
-    for figure in ("72.5", "70.0", "80.0", "65.0", "12.345", "23260 kWh", "0.5306 kg CO2/kWh"):
+    for figure in (
+        "72.5",
+        "70.0",
+        "80.0",
+        "65.0",
+        "13.591",
+        "12.341",
+        "4.870",
+        "1.80",
+        "No. 47 of 2025",
+    ):
         assert figure in text
     assert SAMPLE["registry_url"] in text
     assert "Unmodified opinion" in text
@@ -162,9 +183,9 @@ def test_missing_carbon_prints_not_available(tmp_path: Path) -> None:
     without = {key: value for key, value in SAMPLE.items() if key != "carbon"}
     full_text = pdf_text(render(SAMPLE), tmp_path, "full.pdf")
     text = pdf_text(render(without), tmp_path, "nocarbon.pdf")
-    # total, activity data, factor, dataset and source each say so
-    assert text.count("not available") - full_text.count("not available") == 5
-    for figure in ("12.345", "23260", "0.5306", "CO₂"):
+    # the total says so, and no scope table is printed
+    assert text.count("not available") - full_text.count("not available") == 1
+    for figure in ("13.591", "12.341", "Scope 2, market-based", "CO₂e"):
         assert figure not in text
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from tests.factories import World, setup, sign_in
+from verification.emissions.models import ActivityLine
 from verification.evidence.models import EvidenceFile
 from verification.extensions import db
 from verification.statements.models import TrustAnchor
@@ -36,6 +37,8 @@ def expect(default: int, **exceptions: int) -> dict[str, int]:
 LOGIN = 302  # anonymous users are sent to the login page
 ALL_OK = expect(200)
 CASE_TEAM = dict(sme=200, vb_admin=200, verifier=200, reviewer=200, admin=200)
+# SME-only changes tried on a case past draft: the owner hears 409, outsiders 404, others 403.
+SME_EDIT_ON_SUBMITTED = expect(403, anonymous=LOGIN, sme=409, other_sme=404)
 
 # endpoint -> (method, path built from the data, expected status per actor)
 RULES = {
@@ -45,8 +48,10 @@ RULES = {
     "accounts.logout": ("POST", lambda d: "/logout", expect(302)),
     "accounts.register": ("GET", lambda d: "/register", expect(302, anonymous=200)),
     "admin.index": ("GET", lambda d: "/admin/", expect(403, anonymous=LOGIN, admin=200)),
+    "admin.factors": ("GET", lambda d: "/admin/factors", expect(403, anonymous=LOGIN, admin=200)),
     "api.statement": ("GET", lambda d: f"/api/v1/statements/{d['number']}", ALL_OK),
     "api.verify": ("POST", lambda d: "/api/v1/verify", expect(400)),
+    "api.carbon_calc": ("POST", lambda d: "/api/v1/carbon/calc", expect(400)),
     "cases.index": ("GET", lambda d: "/cases/", expect(200, anonymous=LOGIN, lender=403)),
     "cases.new": (
         "GET",
@@ -101,6 +106,56 @@ RULES = {
         lambda d: f"/cases/{d['issued']}/issuance.json",
         expect(404, anonymous=LOGIN, **CASE_TEAM),
     ),
+    "emissions.show": (
+        "GET",
+        lambda d: f"/cases/{d['assigned']}/emissions/",
+        expect(404, anonymous=LOGIN, **CASE_TEAM),
+    ),
+    "emissions.template": (
+        "GET",
+        lambda d: f"/cases/{d['assigned']}/emissions/template.csv",
+        expect(404, anonymous=LOGIN, **CASE_TEAM),
+    ),
+    "emissions.export": (
+        "GET",
+        lambda d: f"/cases/{d['assigned']}/emissions/export.csv",
+        expect(404, anonymous=LOGIN, **CASE_TEAM),
+    ),
+    "emissions.add_line": (
+        "POST",
+        lambda d: f"/cases/{d['assigned']}/emissions/lines",
+        SME_EDIT_ON_SUBMITTED,
+    ),
+    "emissions.delete_line": (
+        "POST",
+        lambda d: f"/cases/{d['assigned']}/emissions/lines/{d['line']}/delete",
+        SME_EDIT_ON_SUBMITTED,
+    ),
+    "emissions.import_lines": (
+        "POST",
+        lambda d: f"/cases/{d['assigned']}/emissions/import",
+        SME_EDIT_ON_SUBMITTED,
+    ),
+    "emissions.add_instrument": (
+        "POST",
+        lambda d: f"/cases/{d['assigned']}/emissions/instruments",
+        SME_EDIT_ON_SUBMITTED,
+    ),
+    "emissions.save_profile": (
+        "POST",
+        lambda d: f"/cases/{d['assigned']}/emissions/profile",
+        SME_EDIT_ON_SUBMITTED,
+    ),
+    "emissions.verify_line": (
+        "GET",
+        lambda d: f"/cases/{d['assigned']}/emissions/lines/{d['line']}/verify",
+        expect(403, anonymous=LOGIN, verifier=200, other_verifier=404),
+    ),
+    "emissions.materiality": (
+        "POST",
+        lambda d: f"/cases/{d['assigned']}/emissions/materiality",
+        expect(403, anonymous=LOGIN, verifier=302, other_verifier=404),
+    ),
     "registry.index": ("GET", lambda d: "/registry", ALL_OK),
     "registry.statement": ("GET", lambda d: f"/registry/{d['number']}", ALL_OK),
     "registry.pdf": ("GET", lambda d: f"/registry/{d['number']}.pdf", ALL_OK),
@@ -131,6 +186,7 @@ def test_route_role_matrix(app):
         evidence = db.session.scalar(
             select(EvidenceFile.id).where(EvidenceFile.case_id == assigned.id)
         )
+        line = db.session.scalar(select(ActivityLine.id).where(ActivityLine.case_id == assigned.id))
         issued, statement = world.issued_case()
         anchor = db.session.scalar(select(TrustAnchor.fingerprint))
     data = {
@@ -140,6 +196,7 @@ def test_route_role_matrix(app):
         "evidence": evidence,
         "number": statement.number,
         "anchor": anchor,
+        "line": line,
     }
     users = {
         "sme": world.sme_user,

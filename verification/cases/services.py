@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -10,10 +9,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..accounts.models import Organisation, OrgKind, User
-from ..carbon.engine import CarbonError, CarbonLine, calculate
 from ..evidence.models import EvidenceFile
 from ..extensions import db
-from ..i18n import translate
 from ..methodologies import registry
 from ..methodologies.model import Criterion, Methodology
 from ..review.models import Finding
@@ -209,32 +206,6 @@ def transition(
         case.submitted_at = utcnow()
     log(case, user, str(action), before, case.state, reason)
     db.session.flush()
-
-
-@dataclass(frozen=True)
-class CarbonResult:
-    criterion: str
-    line: CarbonLine | None
-    problem: str | None
-
-
-def carbon_results(case: Case) -> list[CarbonResult]:
-    """Emissions for every carbon criterion answered; a problem is reported, never guessed."""
-    results = []
-    for c in methodology_of(case).criteria:
-        if c.carbon is None:
-            continue
-        answer = case.answer_for(c.code)
-        if answer is None:
-            results.append(CarbonResult(c.code, None, _("Not answered yet.")))
-            continue
-        try:
-            line = calculate(Decimal(answer.value), answer.unit or "", c.carbon.factor)
-        except CarbonError as exc:
-            results.append(CarbonResult(c.code, None, translate(exc.args[0])))
-        else:
-            results.append(CarbonResult(c.code, line, None))
-    return results
 
 
 def scorecard(case: Case) -> Scorecard:

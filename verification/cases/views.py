@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ..access import require, signed_in
 from ..accounts.models import Role
+from ..emissions import services as emissions
 from ..errors import conflict
 from ..extensions import db
 from ..i18n import state_name, translate
@@ -118,7 +119,7 @@ def show(case_id: int):
         evidence=services.evidence_by_criterion(case),
         findings=services.findings_by_criterion(case),
         scorecard=services.scorecard(case),
-        carbon=services.carbon_results(case),
+        carbon=emissions.result_of(case),
         statement=statement,
         job=job,
         action_form=ActionForm(),

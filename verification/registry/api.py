@@ -40,3 +40,24 @@ def verify():
     if report.statement is not None:
         body["statement"] = _record(report.statement)
     return jsonify(body)
+
+
+@bp.route("/carbon/calc", methods=["POST"])
+@public
+@csrf.exempt
+def carbon_calc():
+    """The carbon engine on a JSON document (docs/carbon.md); nothing is stored."""
+    from ..carbon.calc import calculate
+    from ..carbon.document import parse_document, result_to_dict
+    from ..carbon.errors import CarbonError
+    from ..emissions.services import carbon_message, library
+
+    doc = request.get_json(silent=True)
+    if not isinstance(doc, dict):
+        return jsonify({"error": "Send a JSON object (see docs/carbon.md).", "status": 400}), 400
+    try:
+        result = calculate(parse_document(doc), library())
+    except CarbonError as exc:
+        problems = carbon_message(exc)
+        return jsonify({"error": problems[0], "problems": problems, "status": 422}), 422
+    return jsonify(result_to_dict(result))

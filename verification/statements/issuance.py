@@ -21,6 +21,7 @@ from .. import ROOT
 from ..accounts.models import User
 from ..cases import services as case_services
 from ..cases.models import Case
+from ..emissions import services as emissions
 from ..extensions import db
 from ..review.models import Outcome
 from ..signing.inspect import inspect_pdf
@@ -67,7 +68,6 @@ def _set_status(job_id: int, status: JobStatus, error: str | None = None) -> Non
 def statement_data(case: Case, number: str, issued_at, valid_until) -> dict:
     methodology = case_services.methodology_of(case)
     findings = case_services.findings_by_criterion(case)
-    carbon = [r for r in case_services.carbon_results(case) if r.line is not None]
     counts = {str(o): 0 for o in Outcome}
     for f in findings.values():
         counts[f.outcome] += 1
@@ -103,14 +103,45 @@ def statement_data(case: Case, number: str, issued_at, valid_until) -> dict:
         ],
         "registry_url": f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/registry/{number}",
     }
-    if carbon:
-        line = carbon[0].line
-        data["carbon"] = {
-            "criterion": carbon[0].criterion,
-            "total_t_co2": format(line.emissions_t.quantize(Decimal("0.001")), "f"),
-            **line.as_dict(),
-        }
+    result, _problems = emissions.result_of(case)
+    if result is not None and result.lines:
+        data["carbon"] = carbon_summary(result)
     return data
+
+
+def _t(kg: Decimal) -> str:
+    """Tonnes to three decimals for print; the exact figures travel in ``result``."""
+    return format((kg / 1000).quantize(Decimal("0.001")), "f")
+
+
+def _pct(share: Decimal | None) -> str | None:
+    return None if share is None else format((share * 100).quantize(Decimal("0.01")), "f")
+
+
+def carbon_summary(result) -> dict:
+    totals = result.totals
+    factors = {r.factor.key: r.factor for r in result.lines}
+    return {
+        "engine_version": result.engine_version,
+        "gwp": f"{result.gwp.name}: {result.gwp.description}",
+        "scope1_t": _t(totals.scope1_kg),
+        "scope2_location_t": _t(totals.scope2_location_kg),
+        "scope2_market_t": _t(totals.scope2_market_kg),
+        "scope3_t": _t(totals.scope3_kg),
+        "total_location_t": _t(totals.location_kg),
+        "total_market_t": _t(totals.market_kg),
+        "data_quality": None
+        if result.data_quality is None
+        else format(result.data_quality.quantize(Decimal("0.01")), "f"),
+        "misstatement_pct": _pct(result.misstatement.misstatement),
+        "materiality_pct": _pct(result.misstatement.materiality),
+        "material": result.misstatement.material,
+        "factors": [
+            {"key": f.key, "dataset": f.dataset, "version": f.version, "source": f.source}
+            for f in sorted(factors.values(), key=lambda f: f.key)
+        ],
+        "result": result.as_dict(),
+    }
 
 
 def run_issuance(job_id: int) -> None:

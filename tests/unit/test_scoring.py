@@ -1,11 +1,8 @@
-"""The starter scoring engine and the carbon engine: exact decimals, traceable results."""
+"""The starter scoring engine: exact decimals, the rules of docs/scoring.md."""
 
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
-
-from verification.carbon.engine import CarbonError, calculate, convert, factor_library
 from verification.methodologies.model import load_file
 from verification.scoring.engine import CriterionInput, score
 
@@ -58,38 +55,3 @@ def test_findings_scale_points_and_not_applicable_leaves_the_denominator():
 def test_unanswered_methodology_scores_zero_not_nothing():
     card = score(METHODOLOGY, {})
     assert card.overall == Decimal(0)
-
-
-def test_china_grid_2023_factor_reproduces_the_published_value():
-    factor = factor_library()["cn-grid-2023-national"]
-    assert factor.value == Decimal("0.5306")
-    assert "No. 47 of 2025" in factor.source
-    line = calculate(Decimal("23.26"), "MWh", "cn-grid-2023-national")
-    assert line.basis_quantity == Decimal("23260")
-    assert line.emissions_kg == Decimal("12341.756")  # 23260 x 0.5306, exact
-    assert line.as_dict()["emissions_t"] == "12.341756"
-
-
-def test_uk_electricity_2024():
-    line = calculate(Decimal("1000"), "kWh", "uk-desnz-2024-electricity")
-    assert line.emissions_kg == Decimal("207.05000")
-    assert line.factor.gases == "CO2e"
-
-
-@pytest.mark.parametrize(
-    "quantity, unit, key, message",
-    [
-        (Decimal("10"), "litre", "cn-grid-2023-national", "cannot be converted"),
-        (Decimal("10"), "furlongs_per_fortnight", "cn-grid-2023-national", "Unknown unit"),
-        (Decimal("10"), "kWh", "no-such-factor", "not in the factor library"),
-        (Decimal("-1"), "kWh", "cn-grid-2023-national", "non-negative"),
-    ],
-)
-def test_bad_input_is_a_clear_error(quantity, unit, key, message):
-    with pytest.raises(CarbonError, match=message):
-        calculate(quantity, unit, key)
-
-
-def test_unit_conversion_is_exact():
-    assert convert(Decimal("1.5"), "GJ", "kWh") == Decimal("416.6666666666666666666666667")
-    assert convert(Decimal("2"), "MWh", "kWh") == Decimal("2000")
