@@ -101,3 +101,9 @@ def test_nothing_leaves_issued_or_withdrawn():
     for action, (sources, _target) in TRANSITIONS.items():
         assert State.ISSUED not in sources, action
         assert State.WITHDRAWN not in sources, action
+
+
+def test_a_material_misstatement_blocks_technical_review():
+    facts = CaseFacts(State.IN_REVIEW, verifier_id=3, reviewer_id=4, material_misstatement=True)
+    reasons = [str(r) for r in refusals(Action.SEND_TO_TECHNICAL_REVIEW, facts, VERIFIER)]
+    assert len(reasons) == 1 and "materiality threshold" in reasons[0]

@@ -193,6 +193,11 @@ def test_verified_values_give_the_misstatement(app, client):
     # only the diesel line is verified: |12 - 11.4| / 11.4 of the same factor chain
     assert m.misstatement.quantize(Decimal("0.0001")) == Decimal("0.0526")
     assert m.materiality == Decimal("0.02") and m.material is True
+    # the material misstatement keeps the case from technical review
+    for criterion in ("E1", "E2", "E3", "S1", "S2", "G1", "G2"):
+        client.post(f"/cases/{case.id}/criteria/{criterion}/finding", data={"outcome": "conforms"})
+    r = client.post(f"/cases/{case.id}/actions/send_to_technical_review")
+    assert r.status_code == 409 and "materiality threshold" in r.text
 
 
 def test_api_and_cli_calculate_a_document(app, client, tmp_path):
@@ -293,3 +298,42 @@ def test_the_same_case_gives_the_same_result_on_every_database(app):
         "96503.865556"
     )
     assert digest == EXPECTED_DIGEST
+
+
+def test_denominators_give_intensities_and_cbam(app, client):
+    world, case = _draft(app)
+    sign_in(client, world.sme_user)
+    client.post(
+        f"/cases/{case.id}/emissions/import",
+        data={"file": (io.BytesIO(GOOD_CSV.encode()), "lines.csv")},
+        content_type="multipart/form-data",
+    )
+    r = client.post(
+        f"/cases/{case.id}/emissions/profile",
+        data={"production_quantity": "50", "revenue_currency": "CNY", "gwp_set": "AR6"},
+        follow_redirects=True,
+    )
+    assert "unit of the production quantity" in r.text
+    r = client.post(
+        f"/cases/{case.id}/emissions/profile",
+        data={
+            "revenue": "1000000",
+            "revenue_currency": "CNY",
+            "employees": "40",
+            "production_quantity": "50",
+            "production_unit": "t",
+            "declared_unit": "t of yarn",
+            "cbam_goods_tonnes": "50",
+            "gwp_set": "AR6",
+        },
+        follow_redirects=True,
+    )
+    assert "Saved" in r.text
+    with app.app_context():
+        result, problems = emissions.result_of(db.session.get(Case, case.id))
+    assert problems is None
+    # direct: (38363.31 + 5080.5555...) kg / 1000 / 50 t; indirect: 53060 kg / 1000 / 50 t
+    assert result.cbam.indirect_t_per_t == Decimal("1.0612")
+    assert result.cbam.direct_t_per_t.quantize(Decimal("0.000001")) == Decimal("0.868877")
+    per = {i.basis: i for i in result.intensities}
+    assert per["employee"].location_kg.quantize(Decimal("0.001")) == Decimal("2412.597")

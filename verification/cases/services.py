@@ -183,9 +183,17 @@ def facts(case: Case) -> CaseFacts:
             c.code for c in methodology.criteria if c.evidence_required and c.code not in evidence
         ),
         without_finding=tuple(c.code for c in methodology.criteria if c.code not in findings),
+        material_misstatement=_material_misstatement(case),
         verifier_id=case.verifier_id,
         reviewer_id=case.reviewer_id,
     )
+
+
+def _material_misstatement(case: Case) -> bool:
+    from ..emissions.services import result_of
+
+    result, _problems = result_of(case)
+    return bool(result is not None and result.material)
 
 
 def transition(

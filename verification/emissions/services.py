@@ -327,6 +327,10 @@ def save_profile(case: Case, values: dict) -> CarbonProfile:
     for field in ("region", "revenue_currency", "production_unit", "declared_unit", "gwp_set"):
         setattr(profile, field, (values.get(field) or "").strip() or None)
     profile.gwp_set = profile.gwp_set or "AR6"
+    if profile.production_quantity and not profile.production_unit:
+        raise EmissionsError([_("Give the unit of the production quantity (e.g. t).")])
+    if profile.revenue and not profile.revenue_currency:
+        raise EmissionsError([_("Give the currency of the revenue.")])
     db.session.flush()
     return profile
 

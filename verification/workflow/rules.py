@@ -80,6 +80,8 @@ class CaseFacts:
     unanswered_mandatory: tuple[str, ...] = ()
     missing_evidence: tuple[str, ...] = ()
     without_finding: tuple[str, ...] = ()
+    # The verified carbon figures differ from the reported ones by more than the threshold.
+    material_misstatement: bool = False
     verifier_id: int | None = None
     reviewer_id: int | None = None
     extra: dict = field(default_factory=dict)
@@ -181,6 +183,13 @@ def _what(action: Action, facts: CaseFacts, assignment: Assignment | None) -> li
         if facts.without_finding:
             reasons.append(
                 N_("Criteria without a finding: %(codes)s.", codes=_listed(facts.without_finding))
+            )
+        if facts.material_misstatement:
+            reasons.append(
+                N_(
+                    "The verified emissions differ from the reported ones by more than the "
+                    "materiality threshold; the reported data must be corrected first."
+                )
             )
     elif action in (Action.APPROVE, Action.ISSUE) and (
         facts.reviewer_id is None or facts.reviewer_id == facts.verifier_id
