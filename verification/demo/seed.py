@@ -16,6 +16,8 @@ from ..accounts.services import create_organisation, create_user, find_organisat
 from ..cases import permissions as perm
 from ..cases import services as cases
 from ..cases.models import Case
+from ..emissions import services as emissions
+from ..emissions.models import ActivityLine
 from ..evidence.services import add_evidence
 from ..extensions import db
 from ..methodologies import registry
@@ -104,6 +106,27 @@ def _issued_case() -> None:
         },
     )
     _attach(case, "E1", "electricity-meter-readings-2025.csv", METER_CSV, sme)
+    for category, factor, quantity, unit, data_type in (
+        ("stationary_combustion", "ipcc2006-t2.3-natural-gas", "1200", "GJ", "invoice"),
+        ("stationary_combustion", "ipcc2006-t2.3-gas-diesel-oil", "3.2", "t", "invoice"),
+    ):
+        emissions.add_line(
+            case,
+            sme,
+            ActivityLine(
+                scope=1,
+                category=category,
+                factor_key=factor,
+                quantity=quantity,
+                unit=unit,
+                site="Shaoxing mill",
+                period_start=case.period_start,
+                period_end=case.period_end,
+                data_type=data_type,
+                evidence_refs="",
+                source="form",
+            ),
+        )
     cases.transition(case, Action.SUBMIT, sme, perm.actor(sme, case))
     review.assign(case, admin, perm.actor(admin, case), verifier.id, reviewer.id)
     outcomes = {"E3": "observation", "G2": "observation"}
