@@ -30,6 +30,17 @@ NAVIGATION_TIMEOUT_MS = 30_000  # page loads, form posts (the first one compiles
 VIEWPORT = {"width": 1280, "height": 900}
 
 
+def pytest_collection_modifyitems(config, items):
+    """Run the tests that use the browser after all the others.
+
+    While Playwright's sync API is started, its event loop counts as running in the main
+    thread, so any later test that calls asyncio.run() (pyHanko's signing does) would fail
+    with "asyncio.run() cannot be called from a running event loop". The browser is
+    session-scoped, so it must only start once nothing else is left to run.
+    """
+    items.sort(key=lambda item: "browser" in getattr(item, "fixturenames", ()))
+
+
 @pytest.fixture(scope="session")
 def browser(tmp_path_factory) -> Iterator[Browser]:
     if not os.access(CHROMIUM, os.X_OK):
@@ -76,41 +87,9 @@ def new_context(browser, live_server) -> Iterator[Callable[[], BrowserContext]]:
 
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
-    """Screenshots kept after the run (test-artifacts/ is gitignored)."""
+    """Screenshots kept after the run (test-artifacts/ is gitignored), none left from before."""
     path = ROOT / "test-artifacts" / "browser"
     path.mkdir(parents=True, exist_ok=True)
+    for old in path.glob("*.png"):
+        old.unlink()
     return path
-
-
-# --- DEV-ONLY WORKAROUND (to be removed): verification/worker.py exports the Flask app as
-# `app`, which `celery -A verification.worker` picks before `celery`.
-@pytest.fixture(scope="session")
-def worker(app, settings, instance_dir, tmp_path_factory):
-    import subprocess
-    import sys
-    import time
-
-    from tests.conftest import ROOT as REPO, process_env
-
-    log_path = tmp_path_factory.mktemp("worker") / "worker.log"
-    log = log_path.open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "verification.worker:celery", "worker",
-         "--loglevel=INFO", "--concurrency=2", "--without-gossip", "--without-mingle"],
-        cwd=REPO, env=process_env(settings, instance_dir), stdout=log, stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while "ready." not in log_path.read_text():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            log.close()
-            raise RuntimeError(f"Celery worker did not start:\n{log_path.read_text()}")
-        time.sleep(0.2)
-    yield proc
-    proc.terminate()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
-    print(log_path.read_text()[-3000:])
