@@ -7,6 +7,7 @@ from flask_login import current_user, login_user, logout_user
 from ..access import public
 from ..extensions import db
 from .forms import LoginForm, RegisterForm
+from .login_flow import complete_login
 from .services import AccountError, authenticate, register_sme
 
 bp = Blueprint("accounts", __name__)
@@ -26,8 +27,7 @@ def login():
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
-            login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
+            return complete_login(user, _safe_next(request.args.get("next")))
         flash(_("Unknown email or wrong password."), "error")
     return render_template("accounts/login.html", form=form)
 
