@@ -19,15 +19,32 @@
       link.textContent = data.number + " (PDF)";
       result.replaceChildren(link);
       var state = document.getElementById("case-state");
-      if (state) { state.textContent = data.case_state_name; }
+      if (state) {
+        state.textContent = data.case_state_name;
+        state.className = "state big state-" + data.case_state;
+      }
       return true;
+    }
+    if (data.status === "failed" && data.error) {
+      var failed = document.getElementById("issuance-result");
+      failed.textContent = data.error;
+      failed.className = "error";
     }
     return data.status === "failed";
   }
 
   function poll() {
-    fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
-      .then(function (r) { return r.json(); })
+    var controller = new AbortController();
+    var timer = setTimeout(function () { controller.abort(); }, 10000);
+    fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" },
+                 signal: controller.signal })
+      .then(function (r) {
+        clearTimeout(timer);
+        if (!r.ok || r.headers.get("Content-Type").indexOf("application/json") < 0) {
+          throw new Error("not JSON (signed out?)");
+        }
+        return r.json();
+      })
       .then(function (data) { if (!show(data)) { setTimeout(poll, 700); } })
       .catch(function () { setTimeout(poll, 2000); });
   }

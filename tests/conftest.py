@@ -188,3 +188,6 @@ def live_server(settings, instance_dir, live_port, app):
     thread.start()
     yield settings["PUBLIC_BASE_URL"]
     server.shutdown()
+    server.server_close()
+    with live_app.app_context():
+        db.engine.dispose()

@@ -1,7 +1,7 @@
 """Locale selection; every user-facing string goes through Flask-Babel's gettext."""
 
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
 
 from .messages import Message
 
@@ -28,6 +28,30 @@ def state_name(state: str) -> str:
     return translate(STATE_NAMES[State(state)])
 
 
+# What the audit trail's action codes say to a person (codes stay as stored).
+ACTION_NAMES = {
+    "opened": lazy_gettext("case opened"),
+    "submit": lazy_gettext("submitted"),
+    "assign": lazy_gettext("team assigned"),
+    "start_review": lazy_gettext("review started"),
+    "send_to_technical_review": lazy_gettext("sent to technical review"),
+    "approve": lazy_gettext("approved"),
+    "issue": lazy_gettext("statement issued"),
+    "withdraw": lazy_gettext("withdrawn"),
+    "evidence_added": lazy_gettext("evidence added"),
+    "finding_recorded": lazy_gettext("finding recorded"),
+    "activity_line_added": lazy_gettext("activity line added"),
+    "activity_line_deleted": lazy_gettext("activity line deleted"),
+    "activity_line_verified": lazy_gettext("verified value recorded"),
+    "instrument_claimed": lazy_gettext("certificate claimed"),
+    "materiality_set": lazy_gettext("materiality set"),
+}
+
+
+def action_name(code: str) -> str:
+    return str(ACTION_NAMES.get(code, code))
+
+
 def outcome_name(outcome: str) -> str:
     from .review.forms import OUTCOME_CHOICES
 
@@ -43,6 +67,7 @@ def setup_jinja(app: Flask) -> None:
     app.jinja_env.filters["tr"] = translate
     app.jinja_env.filters["state_name"] = state_name
     app.jinja_env.filters["outcome_name"] = outcome_name
+    app.jinja_env.filters["action_name"] = action_name
     app.jinja_env.filters["status_name"] = _status_name
 
 

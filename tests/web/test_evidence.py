@@ -108,6 +108,8 @@ def test_oversized_upload_is_refused_with_a_message(app, client, draft, settings
     r = _upload(small_client, case.id, "huge.csv", far_over)
     assert r.status_code == 413 and "larger than the 1 MB limit" in r.text
     assert _state(app) == before
+    with small.app_context():
+        db.engine.dispose()
 
 
 def test_a_failed_commit_removes_the_file_it_wrote(app, draft):

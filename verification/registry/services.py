@@ -76,7 +76,7 @@ class VerifyReport:
 
     @property
     def ok(self) -> bool:
-        return all(c.ok for c in self.checks)
+        return all(c.ok for c in self.checks if c.ok is not None) and any(c.ok for c in self.checks)
 
     def as_dict(self) -> dict:
         return {
@@ -111,8 +111,8 @@ def verify_pdf(data: bytes) -> VerifyReport:
     else:
         # The inspection's own sentences are English (a pure package); kept as detail.
         detail = " ".join(inspection.problems)
-        message = _("The signature is broken: the file was changed after signing.")
-        add(Check("signature_intact", False, f"{message} {detail}".strip()))
+        message = detail or _("The signature is broken: the file was changed after signing.")
+        add(Check("signature_intact", False, message))
 
     credential = keys_service.credential_by_fingerprint(inspection.signer_fingerprint)
     if inspection.signed and inspection.trusted and credential is not None:
@@ -157,7 +157,10 @@ def verify_pdf(data: bytes) -> VerifyReport:
         message = _(
             "Statement %(n)s is %(status)s.", n=report.statement.number, status=status_name(status)
         )
-        add(Check("status", status == StatementStatus.VALID, message))
+        # For a file that only claims the number, the status is the registered statement's:
+        # reported, but not a check this file passes.
+        ok = status == StatementStatus.VALID if statement is not None else None
+        add(Check("status", ok, message))
     return report
 
 
