@@ -119,6 +119,22 @@ def _clean_tables(request) -> Iterator[None]:
 
 
 @pytest.fixture
+def make_app(settings, instance_dir):
+    """Another app on the same database (other settings); its connections are closed after."""
+    made = []
+
+    def make(overrides: dict | None = None, instance=None):
+        extra = create_app({**settings, **(overrides or {})}, instance or instance_dir)
+        made.append(extra)
+        return extra
+
+    yield make
+    for extra in made:
+        with extra.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
 def ctx(app):
     with app.app_context():
         yield

@@ -30,21 +30,21 @@ def test_configuration_layers(monkeypatch, tmp_path, settings):
         "PUBLIC_BASE_URL = 'https://from-instance-file.example'\nSTATEMENT_VALIDITY_DAYS = 30\n"
     )
     monkeypatch.setenv("VERIFICATION_STATEMENT_VALIDITY_DAYS", "90")
-    app = create_app({"DATABASE_URL": settings["DATABASE_URL"]}, tmp_path)
+    app = create_app({"DATABASE_URL": settings["DATABASE_URL"]}, tmp_path)  # never connects
     assert app.config["PUBLIC_BASE_URL"] == "https://from-instance-file.example"
     assert app.config["STATEMENT_VALIDITY_DAYS"] == 90  # environment beats the instance file
     assert app.config["SQLALCHEMY_DATABASE_URI"] == settings["DATABASE_URL"]
     assert (tmp_path / "secret_key").exists()  # generated once, kept in the instance folder
 
 
-def test_a_broken_methodology_stops_the_start(tmp_path, settings, instance_dir):
+def test_a_broken_methodology_stops_the_start(tmp_path, make_app):
     (tmp_path / "bad.yaml").write_text("code: x\nversion: 1\ntitle: t\npillars: {}\ncriteria: []\n")
     with pytest.raises(MethodologyError, match="bad.yaml: pillars"):
-        create_app({**settings, "METHODOLOGY_DIR": str(tmp_path)}, instance_dir)
+        make_app({"METHODOLOGY_DIR": str(tmp_path)})
 
 
-def test_forms_refuse_a_post_without_csrf_token(settings, instance_dir, app):
-    protected = create_app({**settings, "TESTING": True}, instance_dir)
+def test_forms_refuse_a_post_without_csrf_token(app, make_app):
+    protected = make_app({"TESTING": True})
     client = protected.test_client()
     r = client.post("/login", data={"email": "a@example.com", "password": "x" * 12})
     assert r.status_code == 400 and "Reload the page" in r.text

@@ -13,7 +13,6 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from tests.factories import World, setup, sign_in
-from verification import create_app
 from verification.evidence.models import EvidenceFile
 from verification.extensions import db
 
@@ -90,13 +89,12 @@ def test_refused_upload_leaves_nothing_behind(app, client, draft, name, content,
     assert _state(app) == before
 
 
-def test_oversized_upload_is_refused_with_a_message(app, client, draft, settings, instance_dir):
+def test_oversized_upload_is_refused_with_a_message(app, client, draft, make_app):
     """Above the per-file limit (checked on the spooled size) and above the request limit
     (refused by Werkzeug before the body is read): a message, no row, no file."""
     world, case = draft
-    small = create_app(
-        {**settings, "TESTING": True, "WTF_CSRF_ENABLED": False, "EVIDENCE_MAX_BYTES": 1024 * 1024},
-        instance_dir,
+    small = make_app(
+        {"TESTING": True, "WTF_CSRF_ENABLED": False, "EVIDENCE_MAX_BYTES": 1024 * 1024}
     )
     small_client = small.test_client()
     sign_in(small_client, world.sme_user)
@@ -108,8 +106,6 @@ def test_oversized_upload_is_refused_with_a_message(app, client, draft, settings
     r = _upload(small_client, case.id, "huge.csv", far_over)
     assert r.status_code == 413 and "larger than the 1 MB limit" in r.text
     assert _state(app) == before
-    with small.app_context():
-        db.engine.dispose()
 
 
 def test_a_failed_commit_removes_the_file_it_wrote(app, draft):
@@ -174,7 +170,7 @@ def test_a_body_cut_short_leaves_no_spool(app, path):
     assert _files(tmp) == set()
 
 
-def test_stale_spools_are_swept_at_start(app, settings, instance_dir):
+def test_stale_spools_are_swept_at_start(app, make_app):
     import os
     import time
 
@@ -184,6 +180,6 @@ def test_stale_spools_are_swept_at_start(app, settings, instance_dir):
     fresh.write_bytes(b"y")
     old = time.time() - 7 * 3600
     os.utime(stale, (old, old))
-    create_app({**settings, "TESTING": True}, instance_dir)
+    make_app({"TESTING": True})
     assert not stale.exists() and fresh.exists()
     fresh.unlink()
