@@ -150,7 +150,7 @@ class World:
 
 def sign_in(client, user) -> None:
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()  # "<id>:<security stamp>"
         session["_fresh"] = True
 
 

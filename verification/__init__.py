@@ -70,9 +70,13 @@ def register_extensions(app: Flask) -> None:
     from .transactions import setup_request_transactions
 
     setup_request_transactions(app)
+    from . import security
+
+    security.init_app(app)  # headers, proxy trust, session expiry (docs/security.md)
 
 
 def register_blueprints(app: Flask) -> None:
+    from .accounts.team_views import bp as team_bp
     from .accounts.views import bp as accounts_bp
     from .admin.views import bp as admin_bp
     from .cases.views import bp as cases_bp
@@ -87,6 +91,7 @@ def register_blueprints(app: Flask) -> None:
     for bp in (
         main_bp,
         accounts_bp,
+        team_bp,
         cases_bp,
         evidence_bp,
         emissions_bp,

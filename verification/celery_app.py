@@ -28,7 +28,8 @@ def celery_init_app(app: Flask) -> Celery:
     celery.conf.update(_settings(app))
     celery.set_default()
     app.extensions["celery"] = celery
-    from .statements import tasks  # noqa: F401  (registers the tasks)
+    from .mail import tasks as mail_tasks  # noqa: F401  (registers the tasks)
+    from .statements import tasks  # noqa: F401
 
     return celery
 

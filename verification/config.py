@@ -44,8 +44,39 @@ DEFAULTS: dict[str, object] = {
     "BABEL_DEFAULT_LOCALE": "en",
     "SUPPORTED_LOCALES": ["en"],
     "WTF_CSRF_TIME_LIMIT": None,
+    # Cookies (docs/security.md). None for a Secure flag means "when PUBLIC_BASE_URL is https".
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": None,
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_SECURE": None,
+    # Seconds. A session ends this long after sign-in, or after SESSION_IDLE_TIMEOUT without
+    # a request (0 turns the idle limit off); None for the remember cookie means the same
+    # lifetime as the session (the app offers no "remember me"; see docs/security.md).
+    "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+    "SESSION_IDLE_TIMEOUT": 30 * 60,
+    "REMEMBER_COOKIE_DURATION": None,
+    # Behind a reverse proxy: ProxyFix arguments, e.g. {"x_for": 1, "x_proto": 1, "x_host": 1}
+    # (how many proxies set each X-Forwarded-* header). None: no proxy headers are trusted.
+    "PROXY_FIX": None,
+    # Scheme of URLs built outside a request; None means PUBLIC_BASE_URL's scheme.
+    "PREFERRED_URL_SCHEME": None,
+    # Strict-Transport-Security max-age for responses to HTTPS requests (0: no header).
+    "HSTS_MAX_AGE": 365 * 24 * 3600,
+    # Mail: with no MAIL_SERVER, messages are kept in the outbox table and logged, not sent.
+    "MAIL_SERVER": None,
+    "MAIL_PORT": 25,
+    "MAIL_STARTTLS": False,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_FROM": "no-reply@verification.invalid",
+    "INVITATION_TTL_HOURS": 72,
+    "PASSWORD_RESET_TTL_MINUTES": 60,
+    # Failed sign-ins within the window before sign-in is refused for the rest of it.
+    "LOGIN_FAILURES_PER_ACCOUNT": 5,
+    "LOGIN_FAILURES_PER_ADDRESS": 20,
+    "LOGIN_THROTTLE_WINDOW_MINUTES": 15,
     # argon2id cost (argon2-cffi's defaults: RFC 9106 low-memory profile).
     "ARGON2_TIME_COST": 3,
     "ARGON2_MEMORY_COST": 65536,
@@ -65,6 +96,13 @@ _JSON_SETTINGS = {
     "ARGON2_TIME_COST",
     "ARGON2_MEMORY_COST",
     "ARGON2_PARALLELISM",
+    "MAIL_PORT",
+    "MAIL_STARTTLS",
+    "INVITATION_TTL_HOURS",
+    "PASSWORD_RESET_TTL_MINUTES",
+    "LOGIN_FAILURES_PER_ACCOUNT",
+    "LOGIN_FAILURES_PER_ADDRESS",
+    "LOGIN_THROTTLE_WINDOW_MINUTES",
 }
 
 
@@ -97,6 +135,14 @@ def _fill_derived(app: Flask) -> None:
         cfg["SECRET_KEY"] = _instance_secret(instance)
     # Werkzeug refuses bodies above this before reading them (413).
     cfg["MAX_CONTENT_LENGTH"] = int(cfg["EVIDENCE_MAX_BYTES"]) + 1024 * 1024
+    https = str(cfg["PUBLIC_BASE_URL"]).lower().startswith("https://")
+    for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        if cfg.get(key) is None:
+            cfg[key] = https
+    if not cfg.get("PREFERRED_URL_SCHEME"):
+        cfg["PREFERRED_URL_SCHEME"] = "https" if https else "http"
+    if cfg.get("REMEMBER_COOKIE_DURATION") is None:
+        cfg["REMEMBER_COOKIE_DURATION"] = cfg["PERMANENT_SESSION_LIFETIME"]
 
 
 def _instance_secret(instance: Path) -> str:

@@ -48,10 +48,39 @@ RULES = {
     "accounts.logout": ("POST", lambda d: "/logout", expect(302)),
     "accounts.register": ("GET", lambda d: "/register", expect(302, anonymous=200)),
     "admin.index": ("GET", lambda d: "/admin/", expect(403, anonymous=LOGIN, admin=200)),
+    "admin.outbox": ("GET", lambda d: "/admin/outbox", expect(403, anonymous=LOGIN, admin=200)),
+    "team.index": (
+        "GET",
+        lambda d: "/team",
+        expect(403, anonymous=LOGIN, sme=200, other_sme=200, vb_admin=200, other_vb_admin=200),
+    ),
+    "team.set_active": (
+        # on the SME admin's own account: nobody may change it (themselves included)
+        "POST",
+        lambda d: f"/team/{d['sme_user']}/reactivate",
+        expect(
+            404,
+            anonymous=LOGIN,
+            verifier=403,
+            other_verifier=403,
+            reviewer=403,
+            lender=403,
+            admin=302,
+        ),
+    ),
+    "team.accept": ("GET", lambda d: "/invite/no-such-token", expect(410)),
+    "team.forgot": ("GET", lambda d: "/forgot", ALL_OK),
+    "team.reset": ("GET", lambda d: "/reset/no-such-token", expect(410)),
+    "team.new_organisation": (
+        "GET",
+        lambda d: "/admin/organisations/new",
+        expect(403, anonymous=LOGIN, admin=200),
+    ),
     "admin.factors": ("GET", lambda d: "/admin/factors", expect(403, anonymous=LOGIN, admin=200)),
     "api.statement": ("GET", lambda d: f"/api/v1/statements/{d['number']}", ALL_OK),
     "api.verify": ("POST", lambda d: "/api/v1/verify", expect(400)),
     "api.carbon_calc": ("POST", lambda d: "/api/v1/carbon/calc", expect(400)),
+    "api.openapi": ("GET", lambda d: "/api/v1/openapi.json", ALL_OK),
     "cases.index": ("GET", lambda d: "/cases/", expect(200, anonymous=LOGIN, lender=403)),
     "cases.new": (
         "GET",
@@ -197,6 +226,7 @@ def test_route_role_matrix(app):
         "number": statement.number,
         "anchor": anchor,
         "line": line,
+        "sme_user": world.sme_user.id,
     }
     users = {
         "sme": world.sme_user,

@@ -40,3 +40,49 @@ class RegisterForm(FlaskForm):
     confirm = PasswordField(
         _l("Repeat password"), validators=[EqualTo("password", message=_l("Passwords differ."))]
     )
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    role = SelectField(_l("Role"))
+
+
+class AcceptInvitationForm(FlaskForm):
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(), Length(min=MIN_LENGTH, max=200)]
+    )
+    confirm = PasswordField(
+        _l("Repeat password"), validators=[EqualTo("password", message=_l("Passwords differ."))]
+    )
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"), validators=[DataRequired(), Length(min=MIN_LENGTH, max=200)]
+    )
+    confirm = PasswordField(
+        _l("Repeat password"), validators=[EqualTo("password", message=_l("Passwords differ."))]
+    )
+
+
+class NewOrganisationForm(FlaskForm):
+    kind = SelectField(
+        _l("Kind"),
+        choices=[
+            SelectChoice("verification_body", _l("Verification body")),
+            SelectChoice("lender", _l("Lender")),
+        ],
+    )
+    name = StringField(_l("Organisation name"), validators=[DataRequired(), Length(max=200)])
+    country = StringField(
+        _l("Country (ISO code)"), validators=[DataRequired(), Length(min=2, max=2)]
+    )
+    admin_email = EmailField(
+        _l("Email of its first administrator"),
+        validators=[DataRequired(), Email(), Length(max=254)],
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from enum import StrEnum
 
@@ -40,6 +41,10 @@ ROLES_BY_KIND: dict[OrgKind, set[Role]] = {
 }
 
 
+def new_stamp() -> str:
+    return secrets.token_hex(16)
+
+
 def _in(column: str, enum: type[StrEnum]) -> str:
     return f"{column} IN ({', '.join(repr(str(v)) for v in enum)})"
 
@@ -73,6 +78,8 @@ class User(UserMixin, db.Model):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Part of the session id: changing it (password reset, deactivation) ends every session.
+    security_stamp: Mapped[str] = mapped_column(String(32), default=new_stamp)
 
     organisation: Mapped[Organisation] = relationship(back_populates="users")
 
@@ -80,8 +87,51 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login asks this on every request
         return self.active
 
+    def get_id(self) -> str:
+        return f"{self.id}:{self.security_stamp}"
+
+    def end_sessions(self) -> None:
+        self.security_stamp = new_stamp()
+
     def has_role(self, *roles: Role) -> bool:
         return self.role in {str(r) for r in roles}
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role}>"
+
+
+class TokenPurpose(StrEnum):
+    INVITATION = "invitation"
+    PASSWORD_RESET = "password_reset"
+
+
+class OneTimeToken(db.Model):
+    """An emailed link: only the SHA-256 of its secret is stored; expires; used once."""
+
+    __tablename__ = "one_time_token"
+    __table_args__ = (CheckConstraint(_in("purpose", TokenPurpose), name="purpose_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(32))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(254))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    role: Mapped[str | None] = mapped_column(String(32))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    organisation: Mapped[Organisation | None] = relationship()
+
+
+class LoginAttempt(db.Model):
+    """Failed sign-ins, counted per account name and per address for throttling."""
+
+    __tablename__ = "login_attempt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

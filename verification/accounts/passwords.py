@@ -35,5 +35,10 @@ def check_password(stored_hash: str, password: str) -> bool:
         return False
 
 
+def needs_rehash(stored_hash: str) -> bool:
+    """True when the hash was made with other parameters than the configured ones."""
+    return _hasher().check_needs_rehash(stored_hash)
+
+
 def check_against_dummy(password: str) -> None:
     check_password(current_app.extensions["password_dummy_hash"], password)

@@ -7,7 +7,8 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from .models import ROLES_BY_KIND, Organisation, OrgKind, Role, User
-from .passwords import MIN_LENGTH, check_against_dummy, check_password, hash_password
+from .passwords import check_against_dummy, check_password, hash_password, needs_rehash
+from .policy import password_problem
 
 
 class AccountError(ValueError):
@@ -49,8 +50,9 @@ def create_user(org: Organisation, role: Role, email: str, name: str, password: 
         )
     if find_user(email) is not None:
         raise AccountError(_("An account with this email address already exists."))
-    if len(password) < MIN_LENGTH:
-        raise AccountError(_("The password must be at least %(n)d characters.", n=MIN_LENGTH))
+    problem = password_problem(password, user_inputs=(email, name))
+    if problem:
+        raise AccountError(problem)
     user = User(
         organisation_id=org.id,
         role=str(role),
@@ -72,8 +74,9 @@ def register_sme(
     """
     if find_user(email) is not None:
         raise AccountError(_("An account with this email address already exists."))
-    if len(password) < MIN_LENGTH:
-        raise AccountError(_("The password must be at least %(n)d characters.", n=MIN_LENGTH))
+    problem = password_problem(password, user_inputs=(email, name))
+    if problem:
+        raise AccountError(problem)
     org = create_organisation(OrgKind.SME, org_name, country=country, sector=sector)
     return create_user(org, Role.SME_ADMIN, email, name, password)
 
@@ -86,4 +89,6 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if not check_password(user.password_hash, password) or not user.active:
         return None
+    if needs_rehash(user.password_hash):  # the cost parameters were raised since
+        user.password_hash = hash_password(password)
     return user

@@ -6,9 +6,10 @@ from flask_login import current_user, login_user, logout_user
 
 from ..access import public
 from ..extensions import db
+from . import throttle
 from .forms import LoginForm, RegisterForm
 from .login_flow import complete_login
-from .services import AccountError, authenticate, register_sme
+from .services import AccountError, authenticate, normalise_email, register_sme
 
 bp = Blueprint("accounts", __name__)
 
@@ -25,9 +26,22 @@ def _safe_next(target: str | None) -> str:
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
+        email, address = normalise_email(form.email.data), request.remote_addr or "-"
+        wait = throttle.blocked_minutes(email, address)
+        if wait:
+            flash(
+                _(
+                    "Too many failed sign-ins. Try again in %(n)d minutes, or reset your password.",
+                    n=wait,
+                ),
+                "error",
+            )
+            return render_template("accounts/login.html", form=form), 429
+        user = authenticate(email, form.password.data)
         if user is not None:
+            throttle.clear(email)
             return complete_login(user, _safe_next(request.args.get("next")))
+        throttle.record_failure(email, address)
         flash(_("Unknown email or wrong password."), "error")
     return render_template("accounts/login.html", form=form)
 

@@ -1,6 +1,6 @@
 """Platform administration: an overview of organisations, people and issuance."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -11,6 +11,7 @@ from ..emissions import services as emissions
 from ..emissions.forms import FactorDatasetForm
 from ..emissions.models import FactorDataset
 from ..extensions import db
+from ..mail.models import OutboundEmail
 from ..statements.models import IssuanceJob
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -69,3 +70,15 @@ def factors():
         datasets=db.session.scalars(select(FactorDataset).order_by(FactorDataset.id)).all(),
         missing=emissions.missing_factors(),
     )
+
+
+@bp.route("/outbox")
+@signed_in(Role.PLATFORM_ADMIN)
+def outbox():
+    """Mail kept instead of sent, while no mail server is configured (a laptop, a demo)."""
+    if current_app.config.get("MAIL_SERVER"):
+        abort(404)
+    messages = db.session.scalars(
+        select(OutboundEmail).order_by(OutboundEmail.id.desc()).limit(100)
+    ).all()
+    return render_template("admin/outbox.html", messages=messages)

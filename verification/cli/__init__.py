@@ -1,14 +1,15 @@
-"""``flask`` sub-commands: users, orgs, keys, demo, serve, carbon."""
+"""``flask`` sub-commands: users, orgs, keys, demo, serve, carbon, backup, restore."""
 
 from flask import Flask
 
 
 def register(app: Flask) -> None:
     from .accounts import orgs, users
+    from .backup import backup, restore
     from .carbon import carbon
     from .demo import demo
     from .keys import keys
     from .serve import serve
 
-    for command in (users, orgs, keys, demo, serve, carbon):
+    for command in (users, orgs, keys, demo, serve, carbon, backup, restore):
         app.cli.add_command(command)

@@ -1,4 +1,5 @@
-"""JSON API v1 (public part): statement lookup and verification by upload."""
+"""JSON API v1 (public part): statement lookup, verification by upload, the carbon engine,
+and the OpenAPI document describing them (``openapi.py``)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,20 @@ from .uploads import UploadTooLarge, read_bounded
 from .views import _record
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@bp.route("/openapi.json")
+@public
+def openapi():
+    import json
+
+    from flask import current_app
+
+    from .openapi import SPEC
+
+    return current_app.response_class(
+        json.dumps(SPEC, ensure_ascii=False, indent=1), mimetype="application/json"
+    )
 
 
 @bp.route("/statements/<number>")

@@ -1,0 +1,124 @@
+"""The web surface: security headers on every response, proxy trust, and session expiry.
+
+Cookie flags are settings (``verification/config.py``); what this module adds:
+
+- the same headers on every response, pages, files, JSON and error pages alike;
+- ``Strict-Transport-Security`` only on responses to HTTPS requests (``request.is_secure``:
+  behind a TLS-terminating proxy, set ``PROXY_FIX`` so its ``X-Forwarded-Proto`` counts);
+- a session ends ``PERMANENT_SESSION_LIFETIME`` seconds after sign-in, or after
+  ``SESSION_IDLE_TIMEOUT`` seconds without a request, whichever comes first; the person is
+  sent to the sign-in page with a message saying why.
+
+docs/security.md describes the whole.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+from flask import Flask, current_app, flash, redirect, request, session, url_for
+from flask_babel import format_timedelta
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user, user_logged_in, user_loaded_from_cookie
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    # Nothing of our URLs (case and evidence ids, registry searches) goes to other sites,
+    # not even the origin; same-origin requests keep the full referrer, which Flask-WTF's
+    # CSRF check needs over HTTPS and the error page uses for its "Go back" link.
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+# Session keys: when the person signed in, and when they were last seen (Unix seconds).
+SIGNED_IN_AT = "_signed_in_at"
+SEEN_AT = "_seen_at"
+# Last-seen is rewritten at most this often, so not every response sets a new cookie.
+SEEN_RESOLUTION = 60
+
+
+def init_app(app: Flask) -> None:
+    proxy = app.config.get("PROXY_FIX")
+    if proxy:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, **proxy)  # type: ignore[method-assign]
+    app.after_request(add_headers)
+    app.before_request(expire_session)
+    user_logged_in.connect(_session_started, app)
+    user_loaded_from_cookie.connect(_session_started, app)
+
+
+def add_headers(response):
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
+    max_age = int(current_app.config.get("HSTS_MAX_AGE") or 0)
+    if request.is_secure and max_age > 0:
+        response.headers.setdefault("Strict-Transport-Security", f"max-age={max_age}")
+    return response
+
+
+def _now() -> int:
+    return int(time.time())
+
+
+def _session_started(app: Flask, user=None, **extra) -> None:
+    session[SIGNED_IN_AT] = session[SEEN_AT] = _now()
+
+
+def expire_session():
+    """End a signed-in session that is too old or was idle too long; note activity."""
+    if request.endpoint == "static" or not current_user.is_authenticated:
+        return None
+    now = _now()
+    signed_in_at, seen_at = session.get(SIGNED_IN_AT), session.get(SEEN_AT)
+    if not isinstance(signed_in_at, int) or not isinstance(seen_at, int):
+        # A session from before these keys existed (or made by a test): it starts now.
+        _session_started(current_app)
+        return None
+    config = current_app.config
+    lifetime = current_app.permanent_session_lifetime.total_seconds()
+    idle = int(config.get("SESSION_IDLE_TIMEOUT") or 0)
+    if now - signed_in_at > lifetime:
+        message = _(
+            "You were signed out: a session lasts %(duration)s. Sign in again to continue.",
+            duration=_duration(lifetime),
+        )
+    elif idle and now - seen_at > idle:
+        message = _(
+            "You were signed out after %(duration)s without activity. Sign in again to continue.",
+            duration=_duration(idle),
+        )
+    else:
+        if now - seen_at >= SEEN_RESOLUTION:
+            session[SEEN_AT] = now
+        return None
+    logout_user()
+    session.pop(SIGNED_IN_AT, None)
+    session.pop(SEEN_AT, None)
+    if request.path.startswith("/api/"):
+        return None  # the API answers anonymous requests; nobody reads a flash there
+    flash(message, "info")
+    target = None
+    if request.method == "GET":
+        target = request.full_path if request.query_string else request.path
+    return redirect(url_for("accounts.login", next=target))
+
+
+def _duration(seconds: float) -> str:
+    return format_timedelta(timedelta(seconds=seconds), threshold=1)
