@@ -111,3 +111,24 @@ def test_duplicate_deliveries_issue_one_statement(app, worker):
         statement = db.session.scalar(select(Statement))
         assert statement.number == done.number
         assert db.session.get(IssuanceJob, job.id).status == "done"
+
+
+def test_mail_is_delivered_by_the_worker(app, client, worker):
+    """Without a mail server the worker marks the message logged (it would be sent by SMTP)."""
+    from verification.mail.models import OutboundEmail
+
+    with setup(app):
+        world = World()
+    sign_in(client, world.sme_user)
+    client.post("/team", data={"email": "new.member@example.com", "role": "sme_member"})
+    deadline = time.monotonic() + 30
+    status = None
+    while time.monotonic() < deadline:
+        with app.app_context():
+            status = db.session.scalar(
+                select(OutboundEmail.status).where(OutboundEmail.to == "new.member@example.com")
+            )
+        if status == "logged":
+            break
+        time.sleep(0.2)
+    assert status == "logged"
