@@ -120,6 +120,8 @@ def test_xlsx_import_and_csv_export(app, client):
     assert text.splitlines()[0].startswith("line,scope,category")
     # 100 GJ = 27777.78 kWh (100 x 1000 / 3.6) x 0.18290 = 5080.5555... kg CO2e
     assert "5080.55" in text
+    # per gas for the IPCC line: 38235.6 kg CO2, 1.548 kg CH4, 0.3096 kg N2O, AR6
+    assert "38235.6,1.548,0.3096,38363.31" in text and ",AR6," in text
     with client.get(f"/cases/{case.id}/emissions/template.csv") as r:
         assert r.data.decode().startswith("category,factor,quantity")
 

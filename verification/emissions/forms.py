@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
@@ -61,6 +61,7 @@ class ActivityLineForm(FlaskForm):
     period_start = DateField(_l("From"), validators=[Optional()])
     period_end = DateField(_l("To"), validators=[Optional()])
     data_type = SelectField(_l("Data type"), choices=DATA_TYPE_CHOICES)
+    evidence = SelectMultipleField(_l("Evidence it rests on"), coerce=int)
 
 
 class InstrumentForm(FlaskForm):

@@ -149,25 +149,36 @@ def _line(row: dict[str, str]) -> ActivityLine:
     return line
 
 
-def export_csv(lines: list[ActivityLine], results: dict[str, dict]) -> str:
+EXPORT_COLUMNS = (
+    "line",
+    "scope",
+    *COLUMNS,
+    "evidence",
+    "co2_kg",
+    "ch4_kg",
+    "n2o_kg",
+    "co2e_kg",
+    "market_co2e_kg",
+    "gwp_set",
+    "data_quality",
+    "factor_source",
+    "verified_quantity",
+    "verified_reason",
+)
+
+
+def _safe(text: str) -> str:
+    """A cell a spreadsheet will not run as a formula (CSV injection)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def export_csv(lines: list[ActivityLine], results: dict[str, dict], gwp_set: str = "") -> str:
     """Lines with their engine results (emissions as exact decimal text)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(
-        (
-            "line",
-            "scope",
-            *COLUMNS,
-            "co2e_kg",
-            "market_co2e_kg",
-            "data_quality",
-            "factor_source",
-            "verified_quantity",
-            "verified_reason",
-        )
-    )
+    writer.writerow(EXPORT_COLUMNS)
     for line in lines:
-        result = results.get(line.ref, {})
+        r = results.get(line.ref, {})
         writer.writerow(
             (
                 line.ref,
@@ -176,16 +187,21 @@ def export_csv(lines: list[ActivityLine], results: dict[str, dict]) -> str:
                 line.factor_key,
                 line.quantity,
                 line.unit,
-                line.site or "",
+                _safe(line.site or ""),
                 line.period_start or "",
                 line.period_end or "",
                 line.data_type,
-                result.get("co2e_kg", ""),
-                result.get("market_co2e_kg", ""),
-                result.get("data_quality", ""),
-                result.get("factor", {}).get("source", ""),
+                line.evidence_refs,
+                r.get("co2_kg") or "",
+                r.get("ch4_kg") or "",
+                r.get("n2o_kg") or "",
+                r.get("co2e_kg", ""),
+                r.get("market_co2e_kg", ""),
+                gwp_set,
+                r.get("data_quality", ""),
+                r.get("factor", {}).get("source", ""),
                 line.verified_quantity or "",
-                line.verified_reason or "",
+                _safe(line.verified_reason or ""),
             )
         )
     return out.getvalue()

@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from ..access import require, signed_in
 from ..accounts.models import Role
 from ..cases import permissions as case_perm
+from ..cases import services as case_services
 from ..cases.views import load_case
 from ..errors import conflict
 from ..extensions import db
@@ -56,6 +57,14 @@ def _factor_choices():
     ]
 
 
+def _evidence_choices(case):
+    return [
+        SelectChoice(e.id, f"{e.original_name} ({e.criterion_code})")
+        for files in case_services.evidence_by_criterion(case).values()
+        for e in files
+    ]
+
+
 def _line(case, line_id: int) -> ActivityLine:
     row = db.session.get(ActivityLine, line_id)
     if row is None or row.case_id != case.id:
@@ -70,10 +79,14 @@ def show(case_id: int):
     result, problems = services.result_of(case)
     line_form = ActivityLineForm()
     line_form.factor.choices = _factor_choices()
+    line_form.evidence.choices = _evidence_choices(case)
     lines = services.lines_of(case)
     instrument_form = InstrumentForm()
     instrument_form.line.choices = [SelectChoice(r.id, r.ref) for r in lines if r.scope == 2]
     profile = services.profile_of(case)
+    evidence_names = {
+        str(e.id): e for files in case_services.evidence_by_criterion(case).values() for e in files
+    }
     return render_template(
         "emissions/show.html",
         case=case,
@@ -90,6 +103,7 @@ def show(case_id: int):
         profile_form=ProfileForm(obj=profile),
         materiality_form=MaterialityForm(obj=profile),
         missing=services.missing_factors(),
+        evidence_names=evidence_names,
     )
 
 
@@ -99,6 +113,7 @@ def add_line(case_id: int):
     case = _editable_case(case_id)
     form = ActivityLineForm()
     form.factor.choices = _factor_choices()
+    form.evidence.choices = _evidence_choices(case)
     if not form.validate_on_submit():
         for field, errors in form.errors.items():
             flash(f"{getattr(form, field).label.text}: {' '.join(errors)}", "error")
@@ -112,7 +127,7 @@ def add_line(case_id: int):
         period_start=form.period_start.data,
         period_end=form.period_end.data,
         data_type=form.data_type.data,
-        evidence_refs="",
+        evidence_refs=" ".join(str(i) for i in form.evidence.data or ()),
         source="form",
     )
     try:
@@ -177,7 +192,11 @@ def export(case_id: int):
     case = load_case(case_id)
     result, _problems = services.result_of(case)
     rows = result.as_dict()["lines"] if result else []
-    text = spreadsheet.export_csv(services.lines_of(case), {r["line"]["id"]: r for r in rows})
+    text = spreadsheet.export_csv(
+        services.lines_of(case),
+        {r["line"]["id"]: r for r in rows},
+        result.gwp.name if result else "",
+    )
     return Response(
         text,
         mimetype="text/csv",
