@@ -119,12 +119,15 @@ def _clean_tables(request) -> Iterator[None]:
 
 
 @pytest.fixture
-def make_app(settings, instance_dir):
+def make_app(app, settings, instance_dir):
     """Another app on the same database (other settings); its connections are closed after."""
     made = []
 
     def make(overrides: dict | None = None, instance=None):
         extra = create_app({**settings, **(overrides or {})}, instance or instance_dir)
+        # create_app makes its Celery app the default; tasks sent later by the session's app
+        # must keep going to the session's broker.
+        app.extensions["celery"].set_default()
         made.append(extra)
         return extra
 

@@ -25,15 +25,16 @@ def test_models_match_the_migrated_schema(app):
     assert diff == []
 
 
-def test_configuration_layers(monkeypatch, tmp_path, settings):
+def test_configuration_layers(monkeypatch, tmp_path, settings, app):
     (tmp_path / "config.py").write_text(
         "PUBLIC_BASE_URL = 'https://from-instance-file.example'\nSTATEMENT_VALIDITY_DAYS = 30\n"
     )
     monkeypatch.setenv("VERIFICATION_STATEMENT_VALIDITY_DAYS", "90")
-    app = create_app({"DATABASE_URL": settings["DATABASE_URL"]}, tmp_path)  # never connects
-    assert app.config["PUBLIC_BASE_URL"] == "https://from-instance-file.example"
-    assert app.config["STATEMENT_VALIDITY_DAYS"] == 90  # environment beats the instance file
-    assert app.config["SQLALCHEMY_DATABASE_URI"] == settings["DATABASE_URL"]
+    layered = create_app({"DATABASE_URL": settings["DATABASE_URL"]}, tmp_path)  # never connects
+    app.extensions["celery"].set_default()  # the session's app sends the tasks again
+    assert layered.config["PUBLIC_BASE_URL"] == "https://from-instance-file.example"
+    assert layered.config["STATEMENT_VALIDITY_DAYS"] == 90  # environment beats the instance file
+    assert layered.config["SQLALCHEMY_DATABASE_URI"] == settings["DATABASE_URL"]
     assert (tmp_path / "secret_key").exists()  # generated once, kept in the instance folder
 
 
