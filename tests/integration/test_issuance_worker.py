@@ -132,3 +132,28 @@ def test_mail_is_delivered_by_the_worker(app, client, worker):
             break
         time.sleep(0.2)
     assert status == "logged"
+
+
+def test_two_runs_of_one_job_at_once_make_one_statement(app):
+    """The same job run twice concurrently (a duplicate delivery): one number, one statement,
+    and the run that loses the race ends quietly as done."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from verification.statements.issuance import run_issuance
+
+    with setup(app):
+        world = World()
+        case, job = world.approved_case()
+
+    def run() -> None:
+        with app.app_context():
+            run_issuance(job.id)
+            db.session.commit()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for future in [pool.submit(run), pool.submit(run)]:
+            future.result()
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Statement)) == 1
+        assert db.session.get(IssuanceJob, job.id).status == "done"
+        assert db.session.scalar(select(Statement.number)) == f"VS-{time.gmtime().tm_year}-000001"

@@ -15,7 +15,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from .. import ROOT
 from ..accounts.models import User
@@ -145,10 +146,24 @@ def carbon_summary(result) -> dict:
 
 
 def run_issuance(job_id: int) -> None:
-    """The task body. Safe to run again after any failure or a duplicate delivery."""
-    job = db.session.get(IssuanceJob, job_id)
-    if job is None or job.status == JobStatus.DONE:
+    """The task body. Safe to run again after any failure or a duplicate delivery.
+
+    Two runs of the same job at once (a message delivered twice) serialise on the job row
+    while the number is taken, so they share one number; if both then finish, the second
+    insert meets the unique statement constraints and that run simply ends as done.
+    """
+    # Claim the row before reading anything: the UPDATE takes the row lock (PostgreSQL) or
+    # the write lock (SQLite), so what is read next is the latest, and numbers are taken
+    # one run after the other.
+    claimed = db.session.execute(
+        update(IssuanceJob)
+        .where(IssuanceJob.id == job_id, IssuanceJob.status != str(JobStatus.DONE))
+        .values(attempts=IssuanceJob.attempts + 1)
+    ).rowcount
+    if not claimed:
+        db.session.rollback()
         return
+    job = db.session.get(IssuanceJob, job_id, populate_existing=True)
     case = db.session.get(Case, job.case_id)
     if db.session.scalar(select(Statement.id).where(Statement.case_id == case.id)):
         _set_status(job_id, JobStatus.DONE)
@@ -156,7 +171,6 @@ def run_issuance(job_id: int) -> None:
     if case.state != State.APPROVED:
         _set_status(job_id, JobStatus.FAILED, f"case is {case.state}, not approved")
         return
-    job.attempts += 1
     job.status = str(JobStatus.RENDERING)
     issued_at = utcnow()
     if job.number is None:
@@ -204,11 +218,18 @@ def run_issuance(job_id: int) -> None:
         data_sha256=hashlib.sha256(statement_json_bytes(data)).hexdigest(),
         signer_fingerprint=credential.fingerprint,
     )
-    db.session.add(statement)
-    case_services.transition(case, Action.ISSUE, None, ISSUER, reason=job.number)
-    job = db.session.get(IssuanceJob, job_id)
-    job.status, job.error = str(JobStatus.DONE), None
-    db.session.flush()  # the task boundary commits
+    try:
+        db.session.add(statement)
+        case_services.transition(case, Action.ISSUE, None, ISSUER, reason=job.number)
+        job = db.session.get(IssuanceJob, job_id)
+        job.status, job.error = str(JobStatus.DONE), None
+        db.session.commit()
+    except IntegrityError:
+        # Another delivery of this job got there first (same case, same number).
+        db.session.rollback()
+        if db.session.scalar(select(Statement.id).where(Statement.case_id == case.id)) is None:
+            raise
+        _set_status(job_id, JobStatus.DONE)
 
 
 def _cert_file(credential) -> Path:
