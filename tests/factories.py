@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+import time
 from datetime import date
 
 from werkzeug.datastructures import FileStorage
 
+from verification.accounts import twofactor
 from verification.accounts.models import OrgKind, Role
 from verification.accounts.services import create_organisation, create_user
 from verification.cases import permissions as perm
@@ -38,10 +40,15 @@ def org(kind: OrgKind, name: str | None = None):
 
 
 def user(organisation, role: Role, email: str | None = None):
+    """A user; one whose role requires two-factor authentication has it on, with a random
+    secret (``user.totp_secret``)."""
     n = next(_counter)
-    return create_user(
+    made = create_user(
         organisation, role, email or f"{role.value}{n}@example.com", f"{role.value} {n}", PASSWORD
     )
+    if twofactor.is_required(made):
+        twofactor.enable_with_secret(made, twofactor.new_secret())
+    return made
 
 
 class World:
@@ -149,9 +156,27 @@ class World:
 
 
 def sign_in(client, user) -> None:
+    """A session as if ``user`` had just entered their password (and code, with 2FA on)."""
     with client.session_transaction() as session:
         session["_user_id"] = user.get_id()  # "<id>:<security stamp>"
         session["_fresh"] = True
+        twofactor.record_sign_in(session, second_factor=True)
+
+
+class Clock:
+    """The clock two-factor authentication reads (codes, re-authentication, pending
+    sign-ins), stopped and moved by hand: ``Clock(monkeypatch)``; ``code(secret)`` is what
+    an authenticator app shows at that moment."""
+
+    def __init__(self, monkeypatch):
+        self.now = float(int(time.time()))
+        monkeypatch.setattr(twofactor, "now", lambda: self.now)
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+    def code(self, secret: str) -> str:
+        return twofactor.code_at(secret, self.now)
 
 
 def upload_file(name: str, content: bytes):

@@ -29,6 +29,12 @@ DEFAULTS: dict[str, object] = {
     "KEY_PASSPHRASE": "demo-passphrase-change-me",
     "EVIDENCE_MAX_BYTES": 250 * 1024 * 1024,
     "VERIFY_MAX_BYTES": 30 * 1024 * 1024,
+    # Largest request body that is not a multipart upload (forms, JSON): Werkzeug reads such
+    # a body whole, so it gets a limit of its own far below EVIDENCE_MAX_BYTES.
+    "BODY_MAX_BYTES": 2 * 1024 * 1024,
+    # Longest text in one form field (characters); the longest the forms take is 5,000.
+    # Longer ones are refused (413) before any validator sees them.
+    "FORM_FIELD_MAX_CHARS": 20_000,
     "EVIDENCE_ALLOWED_TYPES": [
         "application/pdf",
         "image/png",
@@ -77,6 +83,12 @@ DEFAULTS: dict[str, object] = {
     "LOGIN_FAILURES_PER_ACCOUNT": 5,
     "LOGIN_FAILURES_PER_ADDRESS": 20,
     "LOGIN_THROTTLE_WINDOW_MINUTES": 15,
+    # Two-factor authentication (TOTP) is required for these roles, optional for the others.
+    "TWO_FACTOR_REQUIRED_ROLES": ["verifier", "reviewer", "vb_admin", "platform_admin"],
+    # The name authenticator apps show beside the account.
+    "TWO_FACTOR_ISSUER": "Verified ESG",
+    # Sensitive actions (approving) need the password (and code) entered this recently.
+    "REAUTH_MAX_AGE_SECONDS": 600,
     # argon2id cost (argon2-cffi's defaults: RFC 9106 low-memory profile).
     "ARGON2_TIME_COST": 3,
     "ARGON2_MEMORY_COST": 65536,
@@ -87,6 +99,16 @@ DEFAULTS: dict[str, object] = {
 _JSON_SETTINGS = {
     "EVIDENCE_MAX_BYTES",
     "VERIFY_MAX_BYTES",
+    "BODY_MAX_BYTES",
+    "FORM_FIELD_MAX_CHARS",
+    "MAX_FORM_MEMORY_SIZE",
+    "SESSION_COOKIE_SECURE",
+    "REMEMBER_COOKIE_SECURE",
+    "PERMANENT_SESSION_LIFETIME",
+    "SESSION_IDLE_TIMEOUT",
+    "REMEMBER_COOKIE_DURATION",
+    "PROXY_FIX",
+    "HSTS_MAX_AGE",
     "EVIDENCE_ALLOWED_TYPES",
     "CELERY_TASK_ALWAYS_EAGER",
     "STATEMENT_VALIDITY_DAYS",
@@ -103,6 +125,8 @@ _JSON_SETTINGS = {
     "LOGIN_FAILURES_PER_ACCOUNT",
     "LOGIN_FAILURES_PER_ADDRESS",
     "LOGIN_THROTTLE_WINDOW_MINUTES",
+    "TWO_FACTOR_REQUIRED_ROLES",
+    "REAUTH_MAX_AGE_SECONDS",
 }
 
 

@@ -42,7 +42,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         code = exc.code or 500
-        if code == 413:
+        if code == 413 and not getattr(exc, "user_message", None):
             limit = app.config["EVIDENCE_MAX_BYTES"] // (1024 * 1024)
             return _respond(
                 413,

@@ -5,6 +5,12 @@ Cookie flags are settings (``verification/config.py``); what this module adds:
 - the same headers on every response, pages, files, JSON and error pages alike;
 - ``Strict-Transport-Security`` only on responses to HTTPS requests (``request.is_secure``:
   behind a TLS-terminating proxy, set ``PROXY_FIX`` so its ``X-Forwarded-Proto`` counts);
+- before any view, CSRF check or validator reads the request (``check_input``): a body
+  that is not a multipart upload (a form, JSON) is refused (413) above ``BODY_MAX_BYTES``
+  (Werkzeug reads such a body whole; ``MAX_CONTENT_LENGTH`` is sized for evidence); a form
+  field (or field name) longer than ``FORM_FIELD_MAX_CHARS`` is refused (413: the email
+  validator, for one, takes time quadratic in the length); and a NUL character anywhere in
+  the path, query, form fields or file names is refused (400: PostgreSQL cannot hold it);
 - a session ends ``PERMANENT_SESSION_LIFETIME`` seconds after sign-in, or after
   ``SESSION_IDLE_TIMEOUT`` seconds without a request, whichever comes first; the person is
   sent to the sign-in page with a message saying why.
@@ -20,7 +26,8 @@ from datetime import timedelta
 from flask import Flask, current_app, flash, redirect, request, session, url_for
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
-from flask_login import current_user, logout_user, user_logged_in, user_loaded_from_cookie
+from flask_login import current_user, logout_user, user_loaded_from_cookie, user_logged_in
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -59,6 +66,8 @@ def init_app(app: Flask) -> None:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, **proxy)  # type: ignore[method-assign]
     app.after_request(add_headers)
+    # First of all before-request functions: CSRF protection reads the form before views do.
+    app.before_request_funcs.setdefault(None, []).insert(0, check_input)
     app.before_request(expire_session)
     user_logged_in.connect(_session_started, app)
     user_loaded_from_cookie.connect(_session_started, app)
@@ -71,6 +80,36 @@ def add_headers(response):
     if request.is_secure and max_age > 0:
         response.headers.setdefault("Strict-Transport-Security", f"max-age={max_age}")
     return response
+
+
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def _refuse(exc, message: str):
+    exc.user_message = message
+    return exc
+
+
+def check_input() -> None:
+    """Refuse, before anything reads it, input no view should have to cope with."""
+    if request.mimetype != "multipart/form-data":
+        limit = int(current_app.config["BODY_MAX_BYTES"])
+        request.max_content_length = min(limit, request.max_content_length or limit)
+    texts = [request.path, *(x for pair in request.args.items(multi=True) for x in pair)]
+    if request.mimetype in FORM_TYPES and request.method in ("POST", "PUT", "PATCH"):
+        # (a multipart part whose header cannot be read has the name None)
+        fields = [x or "" for pair in request.form.items(multi=True) for x in pair]
+        longest = int(current_app.config["FORM_FIELD_MAX_CHARS"])
+        if any(len(x) > longest for x in fields):
+            raise _refuse(
+                RequestEntityTooLarge(),
+                _("A field of the form is longer than the platform accepts. Nothing was stored."),
+            )
+        texts += fields
+        texts += [f.filename or "" for f in request.files.values()]
+    # PostgreSQL cannot store or compare text holding NUL; no person types one.
+    if any("\x00" in x for x in texts):
+        raise _refuse(BadRequest(), _("The request holds a character that is not allowed."))
 
 
 def _now() -> int:

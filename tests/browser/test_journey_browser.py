@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from tests.factories import PASSWORD, World, setup
+from tests.factories import PASSWORD, Clock, World, setup
 from verification.statements import keys_service
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker]
@@ -42,6 +42,7 @@ class Person:
         self.name = name
         self.page: Page = context.new_page()
         self.problems: list[str] = []  # asserted empty at the end of the journey
+        self.csp_violations: list[str] = []  # also console errors; asserted on their own
         self.trace: list[str] = []  # what the page did, for the failure message
         self.page.on("pageerror", lambda exc: self.problems.append(f"JS error: {exc}"))
         self.page.on("console", self._console)
@@ -54,11 +55,17 @@ class Person:
         # The app serves no favicon; Chromium's own request for it is not a page problem.
         if message.type == "error" and not where.endswith("/favicon.ico"):
             self.problems.append(f"console error: {message.text} ({where})")
+        if "Content Security Policy" in message.text:
+            self.csp_violations.append(f"{message.text} ({where})")
 
     def _response(self, response) -> None:
         self.trace.append(f"{response.request.method} {response.url} -> {response.status}")
         if response.status >= 500:
             self.problems.append(f"{response.status} {response.url}")
+        if response.request.resource_type == "document" and not response.headers.get(
+            "content-security-policy"
+        ):
+            self.problems.append(f"no Content-Security-Policy on {response.url}")
 
     def diagnosis(self, json_url: str) -> str:
         """What the page shows and what the server says, when a wait runs out."""
@@ -71,14 +78,33 @@ class Person:
             ]
         )
 
-    def sign_in(self, email: str) -> None:
+    def sign_in(self, email: str, code: str | None = None) -> None:
+        """Password, then the code of the authenticator app when one is given."""
         page = self.page
         page.goto("/login")
         page.get_by_label("Email").fill(email)
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
+        if code is not None:
+            expect(page).to_have_url(re.compile(r"/login/two-factor$"))
+            page.get_by_label("Authentication code").fill(code)
+            page.get_by_role("button", name="Verify").click()
         expect(page).to_have_url(re.compile(r"/cases/$"))
         expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+    def set_up_two_factor(self, clock: Clock, folder: Path) -> None:
+        """Signed in with a password only, sent to enrolment: scan (read the key), confirm
+        with the app's code, keep the recovery codes, go on."""
+        page = self.page
+        expect(page).to_have_url(re.compile(r"/account/two-factor/setup\?next=/dashboard$"))
+        expect(page.locator("figure.qr svg")).to_be_visible()
+        secret = page.locator("#totp-secret").inner_text().replace(" ", "")
+        self.screenshot(folder, "03a-verifier-two-factor-setup.png")
+        page.get_by_label("Authentication code").fill(clock.code(secret))
+        page.locator("#setup-submit").click()
+        expect(page.locator("#recovery-codes li")).to_have_count(10)
+        page.locator("#recovery-codes-done").click()
+        expect(page).to_have_url(re.compile(r"/cases/$"))
 
     def open_case(self, case_id: int) -> None:
         page = self.page
@@ -116,10 +142,15 @@ def _flash(page: Page, text: str) -> None:
     expect(page.locator(".flash.success")).to_contain_text(text)
 
 
-def test_journey_in_the_browser(app, live_server, worker, new_context, artifacts, tmp_path):
+def test_journey_in_the_browser(
+    app, live_server, worker, new_context, artifacts, tmp_path, monkeypatch
+):
+    clock = Clock(monkeypatch)  # two-factor codes and re-authentication read this clock
     with setup(app):
-        world = World()
+        world = World()  # the VB admin and the reviewer have two-factor authentication on
         keys_service.init_demo(world.vb)
+        # The verifier sets it up in the browser (step 3).
+        world.verifier.totp_secret = world.verifier.totp_enabled_at = None
     people: list[Person] = []
 
     def person(name: str) -> Person:
@@ -187,7 +218,7 @@ def test_journey_in_the_browser(app, live_server, worker, new_context, artifacts
 
     # 2. The verification body's admin assigns a verifier and a technical reviewer.
     admin = person("VB admin")
-    admin.sign_in(world.vb_admin.email)
+    admin.sign_in(world.vb_admin.email, clock.code(world.vb_admin.totp_secret))
     admin.open_case(case_id)
     page = admin.page
     page.locator("#action-assign").click()
@@ -201,10 +232,15 @@ def test_journey_in_the_browser(app, live_server, worker, new_context, artifacts
     expect(page.locator(".meta").nth(1)).to_contain_text(world.reviewer.name)
     admin.screenshot(artifacts, "02-vb-admin-team-assigned.png")
 
-    # 3. The verifier downloads the evidence, records a finding on every criterion and
-    #    sends the case to technical review.
+    # 3. The verifier sets up two-factor authentication, downloads the evidence, records a
+    #    finding on every criterion and sends the case to technical review.
     verifier = person("verifier")
-    verifier.sign_in(world.verifier.email)
+    page = verifier.page
+    page.goto("/login")
+    page.get_by_label("Email").fill(world.verifier.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    verifier.set_up_two_factor(clock, artifacts)
     verifier.open_case(case_id)
     page = verifier.page
     download, content = verifier.download("#criterion-E1 a.evidence-file", tmp_path / "got.csv")
@@ -227,11 +263,24 @@ def test_journey_in_the_browser(app, live_server, worker, new_context, artifacts
     expect(page.locator("#finding-E1")).to_have_count(0)
     verifier.screenshot(artifacts, "03-verifier-sent-to-technical-review.png")
 
-    # 4. The technical reviewer approves; the page follows the worker until the PDF is ready.
+    # 4. The technical reviewer approves, confirming password and code first since the
+    #    sign-in is more than ten minutes old; the page follows the worker until the PDF
+    #    is ready.
     reviewer = person("reviewer")
-    reviewer.sign_in(world.reviewer.email)
+    reviewer.sign_in(world.reviewer.email, clock.code(world.reviewer.totp_secret))
     reviewer.open_case(case_id)
     page = reviewer.page
+    clock.advance(app.config["REAUTH_MAX_AGE_SECONDS"] + 1)
+    page.locator("#action-approve").click()
+    expect(page).to_have_url(re.compile(rf"/reauth\?next=/cases/{case_id}$"))
+    expect(page.locator(".flash.info")).to_contain_text("confirm it is you first")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Authentication code").fill(clock.code(world.reviewer.totp_secret))
+    reviewer.screenshot(artifacts, "04-reviewer-reauthenticates.png")
+    page.locator("#reauth-submit").click()
+    expect(page).to_have_url(re.compile(rf"/cases/{case_id}$"))
+    _flash(page, "Confirmed")
+    _expect_state(page, "in_technical_review")
     page.locator("#action-approve").click()
     expect(page).to_have_url(re.compile(rf"/cases/{case_id}$"))
     expect(page.locator("#issuance")).to_be_visible()
@@ -314,5 +363,7 @@ def test_journey_in_the_browser(app, live_server, worker, new_context, artifacts
     expect(report.locator('li.check.fail[data-check="registered"]')).to_have_count(1)
     public.screenshot(artifacts, "05d-verify-tampered.png")
 
+    csp_violations = [f"{p.name}: {v}" for p in people for v in p.csp_violations]
+    assert csp_violations == [], "the Content-Security-Policy was violated"
     problems = [f"{p.name}: {problem}" for p in people for problem in p.problems]
     assert problems == []

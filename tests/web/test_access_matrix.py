@@ -47,6 +47,21 @@ RULES = {
     "accounts.login": ("GET", lambda d: "/login", ALL_OK),
     "accounts.logout": ("POST", lambda d: "/logout", expect(302)),
     "accounts.register": ("GET", lambda d: "/register", expect(302, anonymous=200)),
+    # Two-factor: required roles have it on (tests/factories.user), the others have not.
+    "twofactor.challenge": ("GET", lambda d: "/login/two-factor", expect(302)),
+    "twofactor.reauth": ("GET", lambda d: "/reauth", expect(200, anonymous=LOGIN)),
+    "twofactor.settings": ("GET", lambda d: "/account/two-factor", expect(200, anonymous=LOGIN)),
+    "twofactor.setup": (
+        "GET",
+        lambda d: "/account/two-factor/setup",
+        expect(302, sme=200, other_sme=200, lender=200),
+    ),
+    "twofactor.disable": ("POST", lambda d: "/account/two-factor/disable", expect(302)),
+    "twofactor.recovery_codes": (
+        "POST",
+        lambda d: "/account/two-factor/recovery-codes",
+        expect(302),
+    ),
     "admin.index": ("GET", lambda d: "/admin/", expect(403, anonymous=LOGIN, admin=200)),
     "admin.outbox": ("GET", lambda d: "/admin/outbox", expect(403, anonymous=LOGIN, admin=200)),
     "team.index": (

@@ -80,6 +80,12 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Part of the session id: changing it (password reset, deactivation) ends every session.
     security_stamp: Mapped[str] = mapped_column(String(32), default=new_stamp)
+    # Two-factor authentication (accounts/twofactor.py): the base32 TOTP secret, set at the
+    # start of enrolment; 2FA is on once a first code confirmed it (totp_enabled_at). The
+    # last accepted time step refuses a code seen before.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    totp_last_step: Mapped[int | None] = mapped_column()
 
     organisation: Mapped[Organisation] = relationship(back_populates="users")
 

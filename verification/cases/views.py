@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ..access import require, signed_in
 from ..accounts.models import Role
+from ..accounts.twofactor_views import require_recent_auth
 from ..emissions import services as emissions
 from ..errors import conflict
 from ..extensions import db
@@ -167,6 +168,11 @@ def act(case_id: int, action: str):
     actor = perm.actor(current_user, case)
     if not permitted(chosen, actor):
         abort(403)
+    if chosen is Action.APPROVE:
+        require_recent_auth(
+            url_for("cases.show", case_id=case.id),
+            _("Approving issues a signed statement: confirm it is you first, then approve again."),
+        )
     try:
         services.transition(case, chosen, current_user, actor, reason=form.reason.data or None)
     except services.TransitionRefused as exc:

@@ -11,6 +11,7 @@ from flask import current_app
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
+from ..accounts import twofactor
 from ..accounts.models import Organisation, OrgKind, Role, User
 from ..accounts.services import create_organisation, create_user, find_organisation, find_user
 from ..cases import permissions as perm
@@ -28,6 +29,9 @@ from ..statements.models import IssuanceJob
 from ..workflow.rules import Action
 
 PASSWORD = "demo-password-1"
+# The TOTP secret of every demo user whose role requires two-factor authentication: DEMO
+# only, printed by `flask demo seed`; `flask demo totp EMAIL` prints the current code.
+TOTP_SECRET = "DEMODEMODEMODEMODEMODEMODEMODEMO"
 VB = "Demo Verification Body"
 SME = "Demo Textiles Co., Ltd."
 LENDER = "Demo Green Bank"
@@ -56,14 +60,17 @@ def _org(name: str, kind: OrgKind) -> Organisation:
     return create_organisation(kind, name, **extra)
 
 
-def seed() -> list[tuple[str, str, str]]:
-    """Create what is missing; returns (role, email, password) for the demo logins."""
+def seed() -> list[tuple[str, str, str, str | None]]:
+    """Create what is missing; returns (role, email, password, TOTP secret or None) for the
+    demo logins."""
     logins = []
     for org_name, kind, role, email, name in USERS:
         org = _org(org_name, kind)
-        if find_user(email) is None:
-            create_user(org, role, email, name, PASSWORD)
-        logins.append((role.value, email, PASSWORD))
+        user = find_user(email) or create_user(org, role, email, name, PASSWORD)
+        if twofactor.is_required(user) and not twofactor.is_enabled(user):
+            twofactor.enable_with_secret(user, TOTP_SECRET)
+        secret = TOTP_SECRET if user.totp_secret == TOTP_SECRET else None
+        logins.append((role.value, email, PASSWORD, secret))
     keys_service.init_demo(find_organisation(VB))
     db.session.commit()
     if db.session.scalar(select(Case).where(Case.title == DEMO_CASE)) is None:

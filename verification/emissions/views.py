@@ -49,6 +49,12 @@ def _fail(exc: services.EmissionsError) -> None:
         flash(problem, "error")
 
 
+def _form_errors(form) -> None:
+    # Validator messages may be lazy strings (_l); str() each before joining.
+    for field, errors in form.errors.items():
+        flash(f"{getattr(form, field).label.text}: {' '.join(map(str, errors))}", "error")
+
+
 def _factor_choices():
     library = services.library()
     return [
@@ -115,8 +121,7 @@ def add_line(case_id: int):
     form.factor.choices = _factor_choices()
     form.evidence.choices = _evidence_choices(case)
     if not form.validate_on_submit():
-        for field, errors in form.errors.items():
-            flash(f"{getattr(form, field).label.text}: {' '.join(errors)}", "error")
+        _form_errors(form)
         return _page(case.id)
     row = ActivityLine(
         scope=scope_of(form.category.data),
@@ -211,8 +216,7 @@ def add_instrument(case_id: int):
     form = InstrumentForm()
     form.line.choices = [SelectChoice(r.id, r.ref) for r in services.lines_of(case) if r.scope == 2]
     if not form.validate_on_submit():
-        for field, errors in form.errors.items():
-            flash(f"{getattr(form, field).label.text}: {' '.join(errors)}", "error")
+        _form_errors(form)
         return _page(case.id)
     try:
         instrument = Instrument(
@@ -237,8 +241,7 @@ def save_profile(case_id: int):
     case = _editable_case(case_id)
     form = ProfileForm()
     if not form.validate_on_submit():
-        for field, errors in form.errors.items():
-            flash(f"{getattr(form, field).label.text}: {' '.join(errors)}", "error")
+        _form_errors(form)
         return _page(case.id)
     try:
         services.save_profile(case, form.data)

@@ -400,6 +400,7 @@ SPEC: dict[str, Any] = {
                 ],
                 "responses": {
                     "200": _json(_ref("Statement"), "The statement."),
+                    "400": _json(ERROR, "The number holds a character never in one (NUL)."),
                     "404": _json(ERROR, "No statement has this number."),
                 },
             }
@@ -432,7 +433,9 @@ SPEC: dict[str, Any] = {
                         "Each check answered in plain words; a file that is not a PDF, not "
                         "signed or not from the platform fails the checks it fails.",
                     ),
-                    "400": _json(ERROR, "No file in a multipart field named `file`."),
+                    "400": _json(
+                        ERROR, "No file in a multipart field named `file` (or a NUL in a field)."
+                    ),
                     "413": _json(ERROR, "The file is larger than VERIFY_MAX_BYTES."),
                 },
             }
@@ -443,7 +446,24 @@ SPEC: dict[str, Any] = {
                 "summary": "Run the carbon engine on an input document; nothing is stored",
                 "requestBody": {
                     "required": True,
-                    "content": {"application/json": {"schema": _ref("CarbonInput")}},
+                    "content": {
+                        "application/json": {
+                            "schema": _ref("CarbonInput"),
+                            "example": {
+                                "lines": [
+                                    {
+                                        "id": "L1",
+                                        "scope": 2,
+                                        "category": "purchased electricity",
+                                        "factor": "cn-mee-2023-national-grid",
+                                        "quantity": "100",
+                                        "unit": "MWh",
+                                        "data_type": "metered",
+                                    }
+                                ]
+                            },
+                        }
+                    },
                 },
                 "responses": {
                     "200": _json(_ref("CarbonResult"), "The result, as docs/carbon.md."),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -15,6 +16,9 @@ from ..signing.inspect import inspect_pdf
 from ..statements import keys_service
 from ..statements.models import Statement, StatementStatus
 from ..timeutil import utcnow
+
+# A statement number as the platform writes it; a file's claim to any other is ignored.
+NUMBER = re.compile(r"VS-[0-9]{4}-[0-9]{6}")
 
 
 def today() -> date:
@@ -138,12 +142,14 @@ def verify_pdf(data: bytes) -> VerifyReport:
 
     statement = db.session.scalar(select(Statement).where(Statement.pdf_sha256 == report.sha256))
     attachment = inspection.attachment if isinstance(inspection.attachment, dict) else {}
-    report.claimed_number = attachment.get("number")
+    claimed_number = attachment.get("number")  # whatever the file says: checked here
+    if isinstance(claimed_number, str) and NUMBER.fullmatch(claimed_number):
+        report.claimed_number = claimed_number
     if statement is not None:
         report.statement = statement
         message = _("This is exactly the file registered as %(n)s.", n=statement.number)
         add(Check("registered", True, message))
-    elif report.claimed_number and (claimed := find(str(report.claimed_number))) is not None:
+    elif report.claimed_number and (claimed := find(report.claimed_number)) is not None:
         report.statement = claimed
         message = _(
             "The file claims to be %(n)s, but it is not the file registered under that number.",
