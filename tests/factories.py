@@ -58,6 +58,7 @@ class World:
     def __init__(self):
         self.sme = org(OrgKind.SME)
         self.sme_user = user(self.sme, Role.SME_ADMIN)
+        self.sme_member = user(self.sme, Role.SME_MEMBER)  # two-factor optional
         self.vb = org(OrgKind.VERIFICATION_BODY)
         self.vb_admin = user(self.vb, Role.VB_ADMIN)
         self.verifier = user(self.vb, Role.VERIFIER)

@@ -84,7 +84,13 @@ DEFAULTS: dict[str, object] = {
     "LOGIN_FAILURES_PER_ADDRESS": 20,
     "LOGIN_THROTTLE_WINDOW_MINUTES": 15,
     # Two-factor authentication (TOTP) is required for these roles, optional for the others.
-    "TWO_FACTOR_REQUIRED_ROLES": ["verifier", "reviewer", "vb_admin", "platform_admin"],
+    "TWO_FACTOR_REQUIRED_ROLES": [
+        "sme_admin",
+        "vb_admin",
+        "verifier",
+        "reviewer",
+        "platform_admin",
+    ],
     # The name authenticator apps show beside the account.
     "TWO_FACTOR_ISSUER": "Verified ESG",
     # Sensitive actions (approving) need the password (and code) entered this recently.

@@ -54,7 +54,7 @@ RULES = {
     "twofactor.setup": (
         "GET",
         lambda d: "/account/two-factor/setup",
-        expect(302, sme=200, other_sme=200, lender=200),
+        expect(302, lender=200),
     ),
     "twofactor.disable": ("POST", lambda d: "/account/two-factor/disable", expect(302)),
     "twofactor.recovery_codes": (

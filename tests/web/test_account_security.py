@@ -99,14 +99,14 @@ def test_password_reset_ends_old_sessions_and_links_work_once(app):
     with setup(app):
         world = World()
     old_session = app.test_client()
-    assert _login(old_session, world.sme_user.email, PASSWORD).status_code == 302
+    assert _login(old_session, world.sme_member.email, PASSWORD).status_code == 302
     assert old_session.get("/cases/").status_code == 200
 
     anonymous = app.test_client()
     r = anonymous.post("/forgot", data={"email": "nobody@example.com"}, follow_redirects=True)
     same_answer = "a link to reset its password is on its way"
     assert same_answer in r.text
-    r = anonymous.post("/forgot", data={"email": world.sme_user.email}, follow_redirects=True)
+    r = anonymous.post("/forgot", data={"email": world.sme_member.email}, follow_redirects=True)
     assert same_answer in r.text
     with app.app_context():
         assert (
@@ -117,14 +117,14 @@ def test_password_reset_ends_old_sessions_and_links_work_once(app):
             )
             == 0
         )
-    link = _path(_last_link(app, world.sme_user.email))
+    link = _path(_last_link(app, world.sme_member.email))
     r = anonymous.post(link, data={"password": "qwertyuiop12", "confirm": "qwertyuiop12"})
     assert "most commonly used" in r.text or "too easy" in r.text
     r = anonymous.post(link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
     assert r.status_code == 302
     assert old_session.get("/cases/").status_code == 302  # signed out by the reset
-    assert _login(anonymous, world.sme_user.email, PASSWORD).status_code == 200  # old: refused
-    assert _login(anonymous, world.sme_user.email, NEW_PASSWORD).status_code == 302
+    assert _login(anonymous, world.sme_member.email, PASSWORD).status_code == 200  # old: refused
+    assert _login(anonymous, world.sme_member.email, NEW_PASSWORD).status_code == 302
     assert (
         app.test_client()
         .post(link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})

@@ -67,7 +67,7 @@ def _enrol(client, clock) -> tuple[str, list[str]]:
 def test_enrolment_with_a_real_code_then_sign_in_asks_for_it(client, app, clock):
     with setup(app):
         world = World()
-    assert _login(client, world.sme_user.email).status_code == 302
+    assert _login(client, world.sme_member.email).status_code == 302
     assert "Off:" in client.get("/account/two-factor").text  # optional for an SME
 
     page = client.get("/account/two-factor/setup").text
@@ -75,11 +75,11 @@ def test_enrolment_with_a_real_code_then_sign_in_asks_for_it(client, app, clock)
     assert client.get("/account/two-factor/setup").text.count(secret[:4]) >= 1  # kept
     wrong = client.post("/account/two-factor/setup", data={"code": _wrong(clock, secret)})
     assert wrong.status_code == 200 and "does not match" in wrong.text
-    assert twofactor.is_enabled(_reload(app, world.sme_user.id)) is False
+    assert twofactor.is_enabled(_reload(app, world.sme_member.id)) is False
 
     r = client.post("/account/two-factor/setup", data={"code": clock.code(secret)})
     assert len(RECOVERY.findall(r.text)) == 10
-    stored = _reload(app, world.sme_user.id)
+    stored = _reload(app, world.sme_member.id)
     assert twofactor.is_enabled(stored) and stored.totp_secret == secret
     with app.app_context():
         hashes = db.session.scalars(
@@ -92,7 +92,7 @@ def test_enrolment_with_a_real_code_then_sign_in_asks_for_it(client, app, clock)
     assert "On:" in client.get("/account/two-factor").text
 
     client.post("/logout")
-    r = _login(client, world.sme_user.email)
+    r = _login(client, world.sme_member.email)
     assert r.status_code == 302 and r.headers["Location"].endswith("/login/two-factor")
     assert client.get("/cases/").status_code == 302  # not signed in yet
     clock.advance(30)
@@ -146,17 +146,17 @@ def test_guessing_codes_is_throttled_like_guessing_passwords(client, app, clock)
 def test_a_recovery_code_works_once(client, app, clock):
     with setup(app):
         world = World()
-    sign_in(client, world.sme_user)
+    sign_in(client, world.sme_member)
     _secret, codes = _enrol(client, clock)
     client.post("/logout")
 
-    _login(client, world.sme_user.email)
+    _login(client, world.sme_member.email)
     r = _code(client, codes[3].lower().replace("-", " "))  # as typed, in any case
     assert r.status_code == 302
     assert "9 remain" in client.get("/cases/", follow_redirects=True).text
     client.post("/logout")
 
-    _login(client, world.sme_user.email)
+    _login(client, world.sme_member.email)
     r = _code(client, codes[3])
     assert r.status_code == 200 and "used already" in r.text
     assert _code(client, codes[4]).status_code == 302
@@ -257,7 +257,7 @@ def test_approving_needs_a_recent_password_and_code(client, app, clock):
 def test_reauth_without_two_factor_asks_only_for_the_password(client, app, clock):
     with setup(app):
         world = World()
-    _login(client, world.sme_user.email)
+    _login(client, world.sme_member.email)
     page = client.get("/reauth?next=https://evil.example.com/").text
     assert 'name="password"' in page and 'name="code"' not in page
     r = client.post("/reauth?next=https://evil.example.com/", data={"password": PASSWORD})
@@ -362,7 +362,7 @@ def test_an_operator_resets_two_factor_for_a_lost_phone(client, app, clock):
 def test_codes_that_are_not_codes_are_refused_not_an_error(client, app, typed):
     with setup(app):
         world = World()
-    sign_in(client, world.sme_user)
+    sign_in(client, world.sme_member)
     client.get("/account/two-factor/setup")
     r = client.post("/account/two-factor/setup", data={"code": typed})
     assert r.status_code == 200 and "does not match" in r.text

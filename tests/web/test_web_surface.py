@@ -93,7 +93,7 @@ def test_session_cookie_flags(make_app, base_url, overrides, secure):
     assert made.config["SESSION_COOKIE_SECURE"] is secure
     assert made.config["REMEMBER_COOKIE_SECURE"] is (secure if not overrides else True)
     with setup(made):
-        sme = World().sme_user
+        sme = World().sme_member  # signs in with a password alone
     response = _sign_in_by_form(made.test_client(), sme)
     assert response.status_code == 302
     cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
@@ -125,7 +125,7 @@ def clock(monkeypatch):
 
 def test_an_idle_session_ends_with_a_message(app, client, clock):
     with setup(app):
-        sme = World().sme_user
+        sme = World().sme_member  # signs in with a password alone
     assert _sign_in_by_form(client, sme).status_code == 302
     assert client.get("/cases/").status_code == 200
     clock["t"] += 29 * 60
@@ -146,7 +146,7 @@ def test_an_idle_session_ends_with_a_message(app, client, clock):
 
 def test_a_session_ends_after_its_lifetime_however_busy(app, client, clock):
     with setup(app):
-        sme = World().sme_user
+        sme = World().sme_member  # signs in with a password alone
     sign_in(client, sme)  # a session made without the sign-in form starts at its first request
     for _ in range(8 * 3):
         assert client.get("/cases/").status_code == 200
@@ -161,7 +161,7 @@ def test_a_session_ends_after_its_lifetime_however_busy(app, client, clock):
 
 def test_an_expired_session_on_the_api_is_simply_anonymous(app, client, clock):
     with setup(app):
-        sme = World().sme_user
+        sme = World().sme_member  # signs in with a password alone
     sign_in(client, sme)
     assert client.get("/cases/").status_code == 200
     clock["t"] += 3600
