@@ -77,6 +77,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .accounts.team_views import bp as team_bp
+    from .accounts.token_views import bp as tokens_bp
     from .accounts.twofactor_views import bp as twofactor_bp
     from .accounts.views import bp as accounts_bp
     from .admin.views import bp as admin_bp
@@ -93,6 +94,7 @@ def register_blueprints(app: Flask) -> None:
         main_bp,
         accounts_bp,
         team_bp,
+        tokens_bp,
         twofactor_bp,
         cases_bp,
         evidence_bp,

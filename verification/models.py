@@ -1,6 +1,6 @@
 """Import every model so Alembic and ``db.create_all`` see the whole schema."""
 
-from .accounts.models import LoginAttempt, OneTimeToken, Organisation, User  # noqa: F401
+from .accounts.models import ApiToken, LoginAttempt, OneTimeToken, Organisation, User  # noqa: F401
 from .accounts.twofactor import RecoveryCode  # noqa: F401
 from .cases.models import Answer, Case, CaseEvent  # noqa: F401
 from .emissions.models import ActivityLine, CarbonProfile, FactorDataset, Instrument  # noqa: F401

@@ -85,6 +85,17 @@ RULES = {
     ),
     "team.accept": ("GET", lambda d: "/invite/no-such-token", expect(410)),
     "team.forgot": ("GET", lambda d: "/forgot", ALL_OK),
+    "tokens.index": (
+        "GET",
+        lambda d: "/account/api-tokens/",
+        expect(403, anonymous=LOGIN, lender=200, admin=200),
+    ),
+    "tokens.revoke": (
+        "POST",
+        lambda d: "/account/api-tokens/999999/revoke",
+        expect(403, anonymous=LOGIN, lender=404, admin=404),
+    ),
+    "api.me": ("GET", lambda d: "/api/v1/me", expect(401)),
     "team.reset": ("GET", lambda d: "/reset/no-such-token", expect(410)),
     "team.new_organisation": (
         "GET",

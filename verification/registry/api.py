@@ -3,9 +3,10 @@ and the OpenAPI document describing them (``openapi.py``)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, abort, g, jsonify, request
 
 from ..access import public
+from ..accounts.api_tokens import require_token
 from ..extensions import csrf
 from . import services
 from .uploads import UploadTooLarge, read_bounded
@@ -76,3 +77,19 @@ def carbon_calc():
         problems = carbon_message(exc)
         return jsonify({"error": problems[0], "problems": problems, "status": 422}), 422
     return jsonify(result_to_dict(result))
+
+
+@bp.route("/me")
+@public
+@require_token("account:read")
+def me():
+    """The token's user: lets a script check its token (the first token-only endpoint)."""
+    token = g.api_token
+    return jsonify(
+        {
+            "email": token.user.email,
+            "name": token.user.name,
+            "organisation": token.user.organisation.name,
+            "scopes": token.scopes.split(),
+        }
+    )

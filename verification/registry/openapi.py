@@ -477,6 +477,32 @@ SPEC: dict[str, Any] = {
                 },
             }
         },
+        "/api/v1/me": {
+            "get": {
+                "operationId": "getMe",
+                "summary": "Whom the API token belongs to, and its scopes",
+                "security": [{"bearerToken": []}],
+                "responses": {
+                    "200": _json(
+                        _obj(
+                            {
+                                "email": STRING,
+                                "name": STRING,
+                                "organisation": STRING,
+                                "scopes": {"type": "array", "items": STRING},
+                            }
+                        ),
+                        "The token's user.",
+                    ),
+                    "401": _json(
+                        ERROR,
+                        "No working token (missing, revoked, or its user "
+                        "deactivated or their password reset).",
+                    ),
+                    "403": _json(ERROR, "The token lacks the account:read scope."),
+                },
+            }
+        },
         "/api/v1/openapi.json": {
             "get": {
                 "operationId": "getOpenApi",
@@ -490,5 +516,14 @@ SPEC: dict[str, Any] = {
             }
         },
     },
-    "components": {"schemas": SCHEMAS},
+    "components": {
+        "schemas": SCHEMAS,
+        "securitySchemes": {
+            "bearerToken": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "A personal API token (vt_...) made on /account/api-tokens.",
+            }
+        },
+    },
 }
