@@ -169,11 +169,15 @@ def findings_by_criterion(case: Case) -> dict[str, Finding]:
     return {f.criterion_code: f for f in rows}
 
 
-def facts(case: Case) -> CaseFacts:
-    """The plain facts the workflow guards read."""
+def facts(case: Case, *, evidence=None, findings=None, carbon=None) -> CaseFacts:
+    """The plain facts the workflow guards read.
+
+    A caller that already holds the case's evidence, findings or carbon ``(result,
+    problems)`` passes them in, so a page reads and computes each only once.
+    """
     methodology = methodology_of(case)
-    evidence = evidence_by_criterion(case)
-    findings = findings_by_criterion(case)
+    evidence = evidence_by_criterion(case) if evidence is None else evidence
+    findings = findings_by_criterion(case) if findings is None else findings
     return CaseFacts(
         state=State(case.state),
         unanswered_mandatory=tuple(
@@ -183,16 +187,18 @@ def facts(case: Case) -> CaseFacts:
             c.code for c in methodology.criteria if c.evidence_required and c.code not in evidence
         ),
         without_finding=tuple(c.code for c in methodology.criteria if c.code not in findings),
-        material_misstatement=_material_misstatement(case),
+        material_misstatement=_material_misstatement(case, carbon),
         verifier_id=case.verifier_id,
         reviewer_id=case.reviewer_id,
     )
 
 
-def _material_misstatement(case: Case) -> bool:
-    from ..emissions.services import result_of
+def _material_misstatement(case: Case, carbon=None) -> bool:
+    if carbon is None:
+        from ..emissions.services import result_of
 
-    result, _problems = result_of(case)
+        carbon = result_of(case)
+    result, _problems = carbon
     return bool(result is not None and result.material)
 
 
@@ -216,9 +222,9 @@ def transition(
     db.session.flush()
 
 
-def scorecard(case: Case) -> Scorecard:
-    evidence = evidence_by_criterion(case)
-    findings = findings_by_criterion(case)
+def scorecard(case: Case, *, evidence=None, findings=None) -> Scorecard:
+    evidence = evidence_by_criterion(case) if evidence is None else evidence
+    findings = findings_by_criterion(case) if findings is None else findings
     inputs = {
         c.code: CriterionInput(
             answer=a.value if (a := case.answer_for(c.code)) else None,

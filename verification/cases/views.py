@@ -106,7 +106,10 @@ def new():
 def show(case_id: int):
     case = load_case(case_id)
     methodology = services.methodology_of(case)
-    facts = services.facts(case)
+    evidence = services.evidence_by_criterion(case)
+    findings = services.findings_by_criterion(case)
+    carbon = emissions.result_of(case)  # the engine runs once per page
+    facts = services.facts(case, evidence=evidence, findings=findings, carbon=carbon)
     actor = perm.actor(current_user, case)
     statement = db.session.scalar(select(Statement).where(Statement.case_id == case.id))
     job = db.session.scalar(select(IssuanceJob).where(IssuanceJob.case_id == case.id))
@@ -117,10 +120,10 @@ def show(case_id: int):
         facts=facts,
         actions=[a for a in allowed_actions(facts, actor) if a in BUTTON_ACTIONS],
         can_assign=Action.ASSIGN in allowed_actions(facts, actor),
-        evidence=services.evidence_by_criterion(case),
-        findings=services.findings_by_criterion(case),
-        scorecard=services.scorecard(case),
-        carbon=emissions.result_of(case),
+        evidence=evidence,
+        findings=findings,
+        scorecard=services.scorecard(case, evidence=evidence, findings=findings),
+        carbon=carbon,
         statement=statement,
         job=job,
         action_form=ActionForm(),
