@@ -18,6 +18,7 @@ sysdeps:
 
 ## Start the product on its embedded default: SQLite, local storage, a real Celery worker.
 run: $(STAMP)
+	@scripts/sysdeps.sh run
 	@$(BIN)/flask db upgrade
 	@$(BIN)/flask demo seed
 	@$(BIN)/flask serve
@@ -38,11 +39,14 @@ lint: $(STAMP)
 
 ## Extract every marked string into the translation template (English is the source).
 messages: $(STAMP)
-	@$(BIN)/pybabel -q extract -F babel.cfg -k _l -k N_ --sort-by-file \
+	@$(BIN)/pybabel -q extract -F babel.cfg -k _l -k N_ -k lazy_gettext --sort-by-file \
 	  --project "Verified ESG" -o verification/translations/messages.pot .
 
 bench: $(STAMP)
 	@$(BIN)/python bench/upload.py
+	@$(BIN)/python bench/carbon.py
+	@$(BIN)/python bench/scoring.py
+	@$(BIN)/python bench/registry.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

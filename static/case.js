@@ -8,7 +8,7 @@
   var steps = panel.querySelector(".progress");
 
   function show(data) {
-    status.textContent = data.status || "";
+    status.textContent = data.status_name || data.status || "";
     if (steps) { steps.setAttribute("data-status", data.status || ""); }
     if (data.pdf_url) {
       var result = document.getElementById("issuance-result");

@@ -57,6 +57,9 @@ def settings(instance_dir, live_port) -> dict:
         "ARGON2_TIME_COST": 1,
         "ARGON2_MEMORY_COST": 1024,
         "ARGON2_PARALLELISM": 1,
+        # Mail is written as .eml files under <instance>/mail (the worker's too), so tests
+        # can read what was sent.
+        "MAIL_BACKEND": "file",
     }
 
 
@@ -125,9 +128,11 @@ def make_app(app, settings, instance_dir):
 
     def make(overrides: dict | None = None, instance=None):
         extra = create_app({**settings, **(overrides or {})}, instance or instance_dir)
-        # create_app makes its Celery app the default; tasks sent later by the session's app
-        # must keep going to the session's broker.
+        # create_app makes its Celery app the default and the current one; tasks sent or
+        # applied later through the shared task proxies must keep using the session's app
+        # (its broker, queue and database).
         app.extensions["celery"].set_default()
+        app.extensions["celery"].set_current()
         made.append(extra)
         return extra
 
@@ -201,7 +206,8 @@ def live_server(settings, instance_dir, live_port, app):
 
     from werkzeug.serving import make_server
 
-    live_app = create_app({**settings}, instance_dir)
+    # Rate limits off: the browser tests sign in and look up far more often than a person.
+    live_app = create_app({**settings, "RATELIMIT_ENABLED": False}, instance_dir)
     server = make_server("127.0.0.1", live_port, live_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

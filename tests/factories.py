@@ -36,7 +36,26 @@ _counter = iter(range(1, 10**6))
 
 def org(kind: OrgKind, name: str | None = None):
     n = next(_counter)
-    return create_organisation(kind, name or f"{kind.value} {n}", country="CN", sector="textiles")
+    sector = "C" if kind is OrgKind.SME else None  # NACE Rev. 2 section C, manufacturing
+    return create_organisation(kind, name or f"{kind.value} {n}", country="CN", sector=sector)
+
+
+def accredit(person, admin, codes=None, sectors=None, valid_from=None, valid_to=None):
+    """An accreditation of ``person`` entered by ``admin`` of their body: by default every
+    shipped methodology, every NACE section, 2000-01-01 to 2099-12-31."""
+    from verification.review import accreditation_services as roster
+    from verification.sectors import CODES
+
+    return roster.add_accreditation(
+        admin,
+        person,
+        roster.methodology_codes() if codes is None else codes,
+        CODES if sectors is None else sectors,
+        valid_from or date(2000, 1, 1),
+        valid_to or date(2099, 12, 31),
+        "CNAS",
+        f"CNAS-{person.id}",
+    )
 
 
 def user(organisation, role: Role, email: str | None = None):
@@ -64,6 +83,10 @@ class World:
         self.verifier = user(self.vb, Role.VERIFIER)
         self.other_verifier = user(self.vb, Role.VERIFIER)
         self.reviewer = user(self.vb, Role.REVIEWER)
+        self.accreditations = [
+            accredit(accredited, self.vb_admin)
+            for accredited in (self.verifier, self.other_verifier)
+        ]
         self.lender = user(org(OrgKind.LENDER), Role.LENDER_ANALYST)
         self.admin = user(org(OrgKind.PLATFORM), Role.PLATFORM_ADMIN)
         self.other_sme_user = user(org(OrgKind.SME), Role.SME_ADMIN)
@@ -124,12 +147,26 @@ class World:
         )
         return case
 
+    def conclude(self, case, opinion="unmodified", assurance="limited", materiality="5"):
+        from verification.review.conclusion import save_conclusion
+
+        basis = "" if opinion == "unmodified" else "Open non-conformities; see the findings."
+        return save_conclusion(
+            case,
+            self.verifier,
+            assurance_level=assurance,
+            materiality_percent=materiality,
+            opinion=opinion,
+            basis=basis,
+        )
+
     def reviewed_case(self, outcome="conforms"):
         case = self.assigned_case()
         for c in cases.methodology_of(case).criteria:
             review.record_finding(
                 case, self.verifier, perm.actor(self.verifier, case), c.code, outcome, "ok"
             )
+        self.conclude(case, "unmodified" if outcome != "major_nc" else "modified")
         cases.transition(
             case, Action.SEND_TO_TECHNICAL_REVIEW, self.verifier, perm.actor(self.verifier, case)
         )

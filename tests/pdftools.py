@@ -5,6 +5,8 @@ The tools are required (the Makefile installs them); a missing tool fails, never
 
 from __future__ import annotations
 
+import html as html_lib
+import re
 import subprocess
 from pathlib import Path
 
@@ -61,3 +63,40 @@ def detach(pdf_path: Path, name: str, out: Path) -> bytes:
         capture_output=True,
     )
     return out.read_bytes()
+
+
+_WORD = re.compile(
+    r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>'
+)
+
+
+def words_on_last_page(pdf: bytes, path: Path) -> list[tuple[str, tuple[float, ...]]]:
+    """Each word pdftotext finds on the last page, with its box in PDF coordinates
+    (left, bottom, right, top; points from the lower-left corner)."""
+    path.write_bytes(pdf)
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True)
+    pages = next(line.split()[1] for line in info.stdout.splitlines() if line.startswith("Pages:"))
+    html = subprocess.run(
+        ["pdftotext", "-bbox", "-f", pages, "-l", pages, str(path), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    height = float(re.search(r'<page width="[\d.]+" height="([\d.]+)"', html).group(1))
+    return [
+        (html_lib.unescape(word), (float(x0), height - float(y1), float(x1), height - float(y0)))
+        for x0, y0, x1, y1, word in _WORD.findall(html)
+    ]
+
+
+def inside(inner: tuple[float, ...], outer: tuple[float, ...]) -> bool:
+    return (
+        outer[0] <= inner[0]
+        and inner[2] <= outer[2]
+        and outer[1] <= inner[1]
+        and inner[3] <= outer[3]
+    )
+
+
+def overlaps(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]

@@ -32,6 +32,9 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
     register_extensions(app)
     register_blueprints(app)
+    from . import ratelimit
+
+    ratelimit.init_app(app)  # limits on the blueprints just registered (docs/configuration.md)
     register_errorhandlers(app)
     register_commands(app)
     return app
@@ -73,6 +76,12 @@ def register_extensions(app: Flask) -> None:
     from . import security
 
     security.init_app(app)  # headers, proxy trust, session expiry (docs/security.md)
+    from . import audit
+
+    audit.init_app(app)  # hash-chained audit events of case data (docs/audit.md)
+    from .lender import alerts
+
+    alerts.init_app(app)  # lender alerts on statement events (docs/lender.md)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -81,13 +90,21 @@ def register_blueprints(app: Flask) -> None:
     from .accounts.twofactor_views import bp as twofactor_bp
     from .accounts.views import bp as accounts_bp
     from .admin.views import bp as admin_bp
+    from .audit.views import bp as audit_bp
     from .cases.views import bp as cases_bp
+    from .clarifications.views import bp as clarifications_bp
     from .emissions.views import bp as emissions_bp
     from .evidence.views import bp as evidence_bp
+    from .lender.api import bp as lender_api_bp
+    from .lender.views import bp as lender_bp
     from .main.views import bp as main_bp
+    from .notifications.views import bp as notifications_bp
     from .registry.api import bp as api_bp
     from .registry.views import bp as registry_bp
+    from .review.roster_views import bp as vb_bp
+    from .review.verifying_views import bp as verifying_bp
     from .review.views import bp as review_bp
+    from .scoring.views import bp as scores_bp
     from .statements.views import bp as statements_bp
 
     for bp in (
@@ -100,10 +117,18 @@ def register_blueprints(app: Flask) -> None:
         evidence_bp,
         emissions_bp,
         review_bp,
+        vb_bp,
+        verifying_bp,
+        clarifications_bp,
+        notifications_bp,
+        scores_bp,
         statements_bp,
         registry_bp,
         api_bp,
+        lender_bp,
+        lender_api_bp,
         admin_bp,
+        audit_bp,
     ):
         app.register_blueprint(bp)
 

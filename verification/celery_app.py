@@ -45,18 +45,35 @@ def _settings(app: Flask) -> dict:
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
         "broker_connection_retry_on_startup": True,
+        "task_default_queue": app.config["CELERY_TASK_DEFAULT_QUEUE"],
+        # Celery beat (`celery ... beat`, or `worker -B` as `flask serve` runs it): the
+        # schedule of docs/statements.md; its state file lives in the instance folder.
+        "beat_schedule": {
+            "statements.mark_expired": {
+                "task": "statements.mark_expired",
+                "schedule": float(app.config["STATEMENT_EXPIRY_CHECK_SECONDS"]),
+            },
+            "statements.sweep_stuck": {
+                "task": "statements.sweep_stuck",
+                "schedule": float(app.config["ISSUANCE_SWEEP_SECONDS"]),
+            },
+        },
+        "beat_schedule_filename": str(Path(app.instance_path) / "celerybeat-schedule"),
     }
     if broker.startswith("filesystem://"):
         # The embedded default: a real broker that is only a folder, so nothing to install.
         queue = Path(app.instance_path) / "broker" / "queue"
         processed = Path(app.instance_path) / "broker" / "processed"
-        queue.mkdir(parents=True, exist_ok=True)
-        processed.mkdir(parents=True, exist_ok=True)
+        # The exchange tables too (kombu would otherwise write ./control in the cwd).
+        control = Path(app.instance_path) / "broker" / "control"
+        for folder in (queue, processed, control):
+            folder.mkdir(parents=True, exist_ok=True)
         conf["broker_transport_options"] = {
             "data_folder_in": str(queue),
             "data_folder_out": str(queue),
             "data_folder_processed": str(processed),
             "store_processed": False,
+            "control_folder": str(control),
             "polling_interval": 0.2,
         }
     return conf

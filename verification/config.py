@@ -27,6 +27,8 @@ DEFAULTS: dict[str, object] = {
     "KEYS_DIR": None,
     # Passphrase protecting private keys at rest; must be set in production.
     "KEY_PASSPHRASE": "demo-passphrase-change-me",
+    # RFC 3161 timestamp authority (HTTP URL) for statement signatures; None: no timestamp.
+    "TSA_URL": None,
     "EVIDENCE_MAX_BYTES": 250 * 1024 * 1024,
     "VERIFY_MAX_BYTES": 30 * 1024 * 1024,
     # Largest request body that is not a multipart upload (forms, JSON): Werkzeug reads such
@@ -47,6 +49,18 @@ DEFAULTS: dict[str, object] = {
     # Base URL printed on statements and QR codes.
     "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
     "STATEMENT_VALIDITY_DAYS": 365,
+    # Celery beat (docs/statements.md): how often, in seconds, the scheduled tasks run.
+    "STATEMENT_EXPIRY_CHECK_SECONDS": 3600,
+    "ISSUANCE_SWEEP_SECONDS": 60,
+    # An issuance job queued, rendering or signing without progress for this long is sent
+    # again (its worker was lost; the filesystem broker never redelivers, Redis only after
+    # its visibility timeout). A second run of a live job is harmless.
+    "ISSUANCE_STUCK_AFTER_SECONDS": 120,
+    # Tests only: the worker waits this long after taking the number, before rendering.
+    "ISSUANCE_PAUSE_SECONDS": 0,
+    # The queue tasks are sent to and the worker reads ("celery"); separate deployments
+    # sharing one Redis database use separate queues.
+    "CELERY_TASK_DEFAULT_QUEUE": "celery",
     "BABEL_DEFAULT_LOCALE": "en",
     "SUPPORTED_LOCALES": ["en"],
     "WTF_CSRF_TIME_LIMIT": None,
@@ -77,6 +91,11 @@ DEFAULTS: dict[str, object] = {
     "MAIL_USERNAME": None,
     "MAIL_PASSWORD": None,
     "MAIL_FROM": "no-reply@verification.invalid",
+    # Where mail goes: "console" (the log), "file" (an .eml per message under MAIL_FILE_DIR)
+    # or "smtp" (MAIL_SERVER). None: "smtp" when MAIL_SERVER is set, "console" otherwise.
+    "MAIL_BACKEND": None,
+    # None means "<instance>/mail".
+    "MAIL_FILE_DIR": None,
     "INVITATION_TTL_HOURS": 72,
     "PASSWORD_RESET_TTL_MINUTES": 60,
     # Failed sign-ins within the window before sign-in is refused for the rest of it.
@@ -95,6 +114,15 @@ DEFAULTS: dict[str, object] = {
     "TWO_FACTOR_ISSUER": "Verified ESG",
     # Sensitive actions (approving) need the password (and code) entered this recently.
     "REAUTH_MAX_AGE_SECONDS": 600,
+    # Rate limits per client address (Flask-Limiter; docs/configuration.md#rate-limits).
+    # None: on, except in tests (TESTING). Limits are "N per second|minute|hour|day",
+    # several joined by ";". Storage: "memory://" counts per process; "redis://host:6379/1"
+    # shares the counts between every web process.
+    "RATELIMIT_ENABLED": None,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_PUBLIC": "300 per minute",
+    "RATELIMIT_UPLOAD": "20 per minute",
+    "RATELIMIT_LOGIN": "30 per minute; 300 per hour",
     # argon2id cost (argon2-cffi's defaults: RFC 9106 low-memory profile).
     "ARGON2_TIME_COST": 3,
     "ARGON2_MEMORY_COST": 65536,
@@ -118,6 +146,10 @@ _JSON_SETTINGS = {
     "EVIDENCE_ALLOWED_TYPES",
     "CELERY_TASK_ALWAYS_EAGER",
     "STATEMENT_VALIDITY_DAYS",
+    "STATEMENT_EXPIRY_CHECK_SECONDS",
+    "ISSUANCE_SWEEP_SECONDS",
+    "ISSUANCE_STUCK_AFTER_SECONDS",
+    "ISSUANCE_PAUSE_SECONDS",
     "SQLALCHEMY_ENGINE_OPTIONS",
     "SUPPORTED_LOCALES",
     "TESTING",
@@ -133,6 +165,7 @@ _JSON_SETTINGS = {
     "LOGIN_THROTTLE_WINDOW_MINUTES",
     "TWO_FACTOR_REQUIRED_ROLES",
     "REAUTH_MAX_AGE_SECONDS",
+    "RATELIMIT_ENABLED",
 }
 
 
@@ -173,6 +206,13 @@ def _fill_derived(app: Flask) -> None:
         cfg["PREFERRED_URL_SCHEME"] = "https" if https else "http"
     if cfg.get("REMEMBER_COOKIE_DURATION") is None:
         cfg["REMEMBER_COOKIE_DURATION"] = cfg["PERMANENT_SESSION_LIFETIME"]
+    if cfg.get("MAIL_BACKEND") not in (None, "", "console", "file", "smtp"):
+        raise ValueError(f"MAIL_BACKEND must be console, file or smtp, not {cfg['MAIL_BACKEND']!r}")
+    if cfg.get("MAIL_BACKEND") == "smtp" and not cfg.get("MAIL_SERVER"):
+        raise ValueError("MAIL_BACKEND is smtp but MAIL_SERVER is not set")
+    cfg["MAIL_FILE_DIR"] = str(Path(cfg.get("MAIL_FILE_DIR") or instance / "mail"))
+    if cfg.get("RATELIMIT_ENABLED") is None:
+        cfg["RATELIMIT_ENABLED"] = not cfg.get("TESTING")
 
 
 def _instance_secret(instance: Path) -> str:

@@ -43,6 +43,15 @@ def _run_after_rollback(session: Session) -> None:
         fn()
 
 
+def read_only() -> None:
+    """This request only reads: its queries run in autocommit, each on its own, sparing the
+    BEGIN and COMMIT round trips (public lookups; bench/registry.py). Anything it writes
+    would be committed at once, so only views that never write call it, before their
+    first query; once the request's transaction has begun, it changes nothing."""
+    if not db.session().in_transaction():
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 def setup_request_transactions(app: Flask) -> None:
     @app.after_request
     def _finish(response):

@@ -8,12 +8,17 @@ screenshot of each step is kept under test-artifacts/browser/.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+from playwright.sync_api import expect
 
+from tests.browser.people import (
+    Person,
+    assert_no_problems,
+    expect_flash,
+    expect_state,
+    wait_for_statement,
+)
 from tests.factories import PASSWORD, Clock, World, setup
 from verification.statements import keys_service
 
@@ -35,111 +40,12 @@ FINDINGS = {
 }
 
 
-class Person:
-    """One browser context and page, with what went wrong on it recorded."""
-
-    def __init__(self, context, name: str):
-        self.name = name
-        self.page: Page = context.new_page()
-        self.problems: list[str] = []  # asserted empty at the end of the journey
-        self.csp_violations: list[str] = []  # also console errors; asserted on their own
-        self.trace: list[str] = []  # what the page did, for the failure message
-        self.page.on("pageerror", lambda exc: self.problems.append(f"JS error: {exc}"))
-        self.page.on("console", self._console)
-        self.page.on("response", self._response)
-        self.page.on("requestfailed", lambda r: self.trace.append(f"FAILED {r.method} {r.url}"))
-
-    def _console(self, message) -> None:
-        self.trace.append(f"console.{message.type}: {message.text}")
-        where = message.location.get("url", "")
-        # The app serves no favicon; Chromium's own request for it is not a page problem.
-        if message.type == "error" and not where.endswith("/favicon.ico"):
-            self.problems.append(f"console error: {message.text} ({where})")
-        if "Content Security Policy" in message.text:
-            self.csp_violations.append(f"{message.text} ({where})")
-
-    def _response(self, response) -> None:
-        self.trace.append(f"{response.request.method} {response.url} -> {response.status}")
-        if response.status >= 500:
-            self.problems.append(f"{response.status} {response.url}")
-        if response.request.resource_type == "document" and not response.headers.get(
-            "content-security-policy"
-        ):
-            self.problems.append(f"no Content-Security-Policy on {response.url}")
-
-    def diagnosis(self, json_url: str) -> str:
-        """What the page shows and what the server says, when a wait runs out."""
-        reply = self.page.request.get(json_url)
-        return "\n".join(
-            [
-                f"{self.name} at {self.page.url}",
-                f"{json_url} now answers {reply.status}: {reply.text()[:500]}",
-                *self.trace[-25:],
-            ]
-        )
-
-    def sign_in(self, email: str, code: str | None = None) -> None:
-        """Password, then the code of the authenticator app when one is given."""
-        page = self.page
-        page.goto("/login")
-        page.get_by_label("Email").fill(email)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        if code is not None:
-            expect(page).to_have_url(re.compile(r"/login/two-factor$"))
-            page.get_by_label("Authentication code").fill(code)
-            page.get_by_role("button", name="Verify").click()
-        expect(page).to_have_url(re.compile(r"/cases/$"))
-        expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-
-    def set_up_two_factor(self, clock: Clock, folder: Path, shot: str) -> None:
-        """Signed in with a password only, sent to enrolment: scan (read the key), confirm
-        with the app's code, keep the recovery codes, go on."""
-        page = self.page
-        expect(page).to_have_url(re.compile(r"/account/two-factor/setup\?next=/dashboard$"))
-        expect(page.locator("figure.qr svg")).to_be_visible()
-        secret = page.locator("#totp-secret").inner_text().replace(" ", "")
-        self.screenshot(folder, shot)
-        page.get_by_label("Authentication code").fill(clock.code(secret))
-        page.locator("#setup-submit").click()
-        expect(page.locator("#recovery-codes li")).to_have_count(10)
-        page.locator("#recovery-codes-done").click()
-        expect(page).to_have_url(re.compile(r"/cases/$"))
-
-    def open_case(self, case_id: int) -> None:
-        page = self.page
-        page.goto("/cases/")
-        page.get_by_role("link", name=CASE_TITLE, exact=True).click()
-        expect(page).to_have_url(re.compile(rf"/cases/{case_id}$"))
-
-    def download(self, selector: str, save_to: Path):
-        with self.page.expect_download() as info:
-            self.page.locator(selector).click()
-        download = info.value
-        assert download.failure() is None, download.failure()
-        download.save_as(save_to)
-        return download, save_to.read_bytes()
-
-    def screenshot(self, folder: Path, name: str) -> None:
-        self.page.screenshot(path=folder / name, full_page=True)
-
-
 def _signed(pdf: bytes, offset: int) -> bool:
     """Whether the byte at ``offset`` lies in the /ByteRange the signature covers."""
     found = re.search(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]", pdf)
     assert found, "the statement PDF carries no signature /ByteRange"
     a, b, c, d = map(int, found.groups())
     return a <= offset < a + b or c <= offset < c + d
-
-
-def _expect_state(page: Page, state: str) -> None:
-    """The case badge shows ``state`` (its class carries the machine name; the text is
-    translated)."""
-    expect(page.locator("#case-state")).to_have_class(re.compile(rf"\bstate-{state}\b"))
-
-
-def _flash(page: Page, text: str) -> None:
-    expect(page.locator(".flash.success")).to_contain_text(text)
 
 
 def test_journey_in_the_browser(
@@ -163,7 +69,7 @@ def test_journey_in_the_browser(
     page.goto("/register")
     page.get_by_label("Organisation name").fill(ORGANISATION)
     page.get_by_label("Country").fill("cn")
-    page.get_by_label("Sector").select_option("textiles")
+    page.get_by_label("Sector").select_option("C")
     page.get_by_label("Your name").fill("Wang Fang")
     page.get_by_label("Email").fill("wang.fang@weaving.example.com")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
@@ -181,7 +87,7 @@ def test_journey_in_the_browser(
     page.get_by_role("button", name="Open case").click()
     expect(page).to_have_url(re.compile(r"/cases/\d+$"))
     case_id = int(re.search(r"/cases/(\d+)$", page.url).group(1))
-    _expect_state(page, "draft")
+    expect_state(page, "draft")
     criteria = page.locator("article.criterion")
     expect(criteria).to_have_count(len(FINDINGS))
     codes = criteria.evaluate_all("els => els.map(e => e.id.replace('criterion-', ''))")
@@ -198,7 +104,7 @@ def test_journey_in_the_browser(
     answer("answer-S2").fill("40")
     answer("answer-G2").fill("The managing director.")
     page.locator("#save-answers").click()
-    _flash(page, "7 answers saved")
+    expect_flash(page, "7 answers saved")
     expect(answer("answer-E1")).to_have_value("12000")
 
     evidence_file = tmp_path / "meter.csv"
@@ -206,12 +112,12 @@ def test_journey_in_the_browser(
     upload = page.locator("#criterion-E1 form.upload")
     upload.locator('input[type="file"]').set_input_files(evidence_file)
     upload.get_by_role("button", name="Upload").click()
-    _flash(page, "meter.csv attached to E1")
+    expect_flash(page, "meter.csv attached to E1")
     expect(page.locator("#criterion-E1 a.evidence-file")).to_have_text("meter.csv")
     expect(page.locator(".blockers")).to_have_count(0)
 
     page.locator("#action-submit").click()
-    _expect_state(page, "submitted")
+    expect_state(page, "submitted")
     expect(page.locator("#criterion-E1 .answer")).to_contain_text("12000 kWh")
     expect(page.locator("#save-answers")).to_have_count(0)
     sme.screenshot(artifacts, "01-sme-case-submitted.png")
@@ -219,15 +125,15 @@ def test_journey_in_the_browser(
     # 2. The verification body's admin assigns a verifier and a technical reviewer.
     admin = person("VB admin")
     admin.sign_in(world.vb_admin.email, clock.code(world.vb_admin.totp_secret))
-    admin.open_case(case_id)
+    admin.open_case(case_id, CASE_TITLE)
     page = admin.page
     page.locator("#action-assign").click()
     page.get_by_label("Verifier", exact=True).select_option(str(world.verifier.id))
     page.get_by_label("Technical reviewer", exact=True).select_option(str(world.reviewer.id))
     page.locator("#assign-submit").click()
     expect(page).to_have_url(re.compile(rf"/cases/{case_id}$"))
-    _flash(page, "Team assigned")
-    _expect_state(page, "assigned")
+    expect_flash(page, "Team assigned")
+    expect_state(page, "assigned")
     expect(page.locator(".meta").nth(1)).to_contain_text(world.verifier.name)
     expect(page.locator(".meta").nth(1)).to_contain_text(world.reviewer.name)
     admin.screenshot(artifacts, "02-vb-admin-team-assigned.png")
@@ -241,7 +147,7 @@ def test_journey_in_the_browser(
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     verifier.set_up_two_factor(clock, artifacts, "03a-verifier-two-factor-setup.png")
-    verifier.open_case(case_id)
+    verifier.open_case(case_id, CASE_TITLE)
     page = verifier.page
     download, content = verifier.download("#criterion-E1 a.evidence-file", tmp_path / "got.csv")
     assert download.suggested_filename == "meter.csv"
@@ -253,13 +159,24 @@ def test_journey_in_the_browser(
         page.get_by_label("Note").fill(f"{code} checked against the evidence.")
         page.locator("#finding-submit").click()
         expect(page).to_have_url(re.compile(rf"/cases/{case_id}#criterion-{code}$"))
-        _flash(page, f"Finding recorded on {code}")
+        expect_flash(page, f"Finding recorded on {code}")
         expect(page.locator(f"#criterion-{code} .outcome")).to_have_class(
             re.compile(rf"\boutcome-{outcome}\b")
         )
-    _expect_state(page, "in_review")
+    expect_state(page, "in_review")
+    # Sending on needs the conclusion (docs/workflow.md): drafted on its own page.
+    blockers = page.locator("#blockers-send_to_technical_review")
+    expect(blockers).to_contain_text("Draft the conclusion first")
+    page.locator("#open-conclusion").click()
+    page.get_by_label("Level of assurance").select_option("limited")
+    page.get_by_label("Materiality threshold (%)").fill("5")
+    page.get_by_label("Opinion", exact=True).select_option("unmodified")
+    page.locator("#conclusion-submit").click()
+    expect_flash(page, "Conclusion saved")
+    page.get_by_role("link", name=f"← {CASE_TITLE}").click()
+    expect(blockers).to_have_count(0)
     page.locator("#action-send_to_technical_review").click()
-    _expect_state(page, "in_technical_review")
+    expect_state(page, "in_technical_review")
     expect(page.locator("#finding-E1")).to_have_count(0)
     verifier.screenshot(artifacts, "03-verifier-sent-to-technical-review.png")
 
@@ -268,7 +185,7 @@ def test_journey_in_the_browser(
     #    is ready.
     reviewer = person("reviewer")
     reviewer.sign_in(world.reviewer.email, clock.code(world.reviewer.totp_secret))
-    reviewer.open_case(case_id)
+    reviewer.open_case(case_id, CASE_TITLE)
     page = reviewer.page
     clock.advance(app.config["REAUTH_MAX_AGE_SECONDS"] + 1)
     page.locator("#action-approve").click()
@@ -279,8 +196,8 @@ def test_journey_in_the_browser(
     reviewer.screenshot(artifacts, "04-reviewer-reauthenticates.png")
     page.locator("#reauth-submit").click()
     expect(page).to_have_url(re.compile(rf"/cases/{case_id}$"))
-    _flash(page, "Confirmed")
-    _expect_state(page, "in_technical_review")
+    expect_flash(page, "Confirmed")
+    expect_state(page, "in_technical_review")
     page.locator("#action-approve").click()
     expect(page).to_have_url(re.compile(rf"/cases/{case_id}$"))
     expect(page.locator("#issuance")).to_be_visible()
@@ -293,18 +210,7 @@ def test_journey_in_the_browser(
             "data-status", re.compile(r"^(queued|rendering|signing|done)$")
         )
         reviewer.screenshot(artifacts, "04a-reviewer-issuance-in-progress.png")
-    progress_url = f"/cases/{case_id}/issuance.json"
-    try:
-        page.wait_for_function(
-            """() => document.getElementById("download-statement")
-                  || document.querySelector("#issuance .progress[data-status=failed]")""",
-            polling=250,  # a timer, not requestAnimationFrame
-            timeout=ISSUANCE_TIMEOUT_MS,
-        )
-    except PlaywrightTimeoutError as exc:
-        raise AssertionError(f"no statement link:\n{reviewer.diagnosis(progress_url)}") from exc
-    if not page.locator("#download-statement").count():
-        raise AssertionError(f"issuance failed:\n{reviewer.diagnosis(progress_url)}")
+    wait_for_statement(reviewer, case_id, ISSUANCE_TIMEOUT_MS)
     # case.js rewrites the badge's text (not its class) once the statement is issued.
     expect(page.locator("#case-state")).to_have_text(re.compile(r"^\s*issued\s*$", re.I))
     reviewer.screenshot(artifacts, "04b-reviewer-statement-issued.png")
@@ -312,7 +218,7 @@ def test_journey_in_the_browser(
     # 5. The SME downloads the signed PDF ...
     page = sme.page
     page.reload()
-    _expect_state(page, "issued")
+    expect_state(page, "issued")
     download, pdf = sme.download("#download-statement", tmp_path / "sme.pdf")
     assert pdf.startswith(b"%PDF")
     number = download.suggested_filename.removesuffix(".pdf")
@@ -326,7 +232,8 @@ def test_journey_in_the_browser(
     page.goto("/registry")
     page.get_by_label("Search").fill("Browser Weaving")
     page.get_by_role("button", name="Search").click()
-    expect(page).to_have_url(re.compile(r"/registry\?q=Browser\+Weaving$"))
+    # (the methodology and status filters are sent too, empty)
+    expect(page).to_have_url(re.compile(r"/registry\?q=Browser\+Weaving(&|$)"))
     row = page.locator("table.list tbody tr", has_text=number)
     expect(row).to_have_count(1)
     expect(row).to_contain_text(ORGANISATION)
@@ -363,7 +270,4 @@ def test_journey_in_the_browser(
     expect(report.locator('li.check.fail[data-check="registered"]')).to_have_count(1)
     public.screenshot(artifacts, "05d-verify-tampered.png")
 
-    csp_violations = [f"{p.name}: {v}" for p in people for v in p.csp_violations]
-    assert csp_violations == [], "the Content-Security-Policy was violated"
-    problems = [f"{p.name}: {problem}" for p in people for problem in p.problems]
-    assert problems == []
+    assert_no_problems(people)

@@ -47,6 +47,7 @@ def test_approval_issues_a_statement_through_the_worker(app, client, worker, tmp
         "case_state": "issued",
         "case_state_name": "issued",
         "status": "done",
+        "status_name": "done",
         "error": None,
         "number": job.number,
         "pdf_url": f"/registry/{job.number}.pdf",

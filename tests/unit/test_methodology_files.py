@@ -27,11 +27,13 @@ def _doc():
         (lambda d: d["criteria"][1].update(pillar="X"), "m.yaml: criteria[1].pillar: must be one"),
         (
             lambda d: d["criteria"][0].update(weight="heavy"),
-            "criteria[0].weight: expected a number",
+            "criteria[0].weight: expected number, got 'heavy'",
         ),
         (lambda d: d["criteria"][2].update(code="E1"), "criteria[2].code: duplicate code 'E1'"),
         (lambda d: d["criteria"][0]["carbon"].pop("units"), "criteria[0].carbon.units"),
-        (lambda d: d["pillars"].pop("G"), "pillars: must list exactly E, S, G"),
+        (lambda d: d["pillars"].update(X={"weight": 1}), "pillars: unknown key(s) 'X'"),
+        (lambda d: d["criteria"][1].pop("pillar"), "criteria[1]: give either a theme or a pillar"),
+        (lambda d: d.update(colour="red"), "m.yaml: (top): unknown key(s) 'colour'"),
     ],
 )
 def test_broken_files_are_refused_with_where_and_why(mutate, message):

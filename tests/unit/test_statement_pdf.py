@@ -7,6 +7,7 @@ import hashlib
 import http.server
 import json
 import logging
+import re
 import shutil
 import subprocess
 import threading
@@ -15,8 +16,12 @@ from pathlib import Path
 
 import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
+from weasyprint import CSS, HTML
+from weasyprint.formatting_structure import boxes
 
+from tests.pdftools import overlaps, words_on_last_page
 from verification.statements.render import (
+    SIGNATURE_BOX,
     ResourceRefused,
     StaticOnlyFetcher,
     render_statement_pdf,
@@ -177,6 +182,116 @@ def test_page_shows_number_digest_and_figures(sample_pdf: bytes, tmp_path: Path)
     assert SAMPLE["registry_url"] in text
     assert "Unmodified opinion" in text
     assert "DEMO" not in text
+
+
+MAX_STATEMENT_BYTES = 1_500_000
+
+
+def test_bilingual_with_embedded_fonts(
+    sample_pdf: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """English and Simplified Chinese side by side; every font embedded (subsets), the
+    Chinese in Noto Sans CJK SC; the file stays small."""
+    path = tmp_path / "statement.pdf"
+    path.write_bytes(sample_pdf)
+    fonts = run("pdffonts", str(path)).splitlines()[2:]
+    names = [line.split()[0].split("+")[-1] for line in fonts]
+    with capsys.disabled():
+        print(f"\nstatement PDF: {len(sample_pdf):,} bytes; fonts: {', '.join(names)}")
+    assert "Noto-Sans-CJK-SC" in names
+    assert not [n for n in names if "CJK" in n and "-SC" not in n]  # no Japanese forms
+    for line in fonts:
+        assert line.split()[-5:-2] == ["yes", "yes", "yes"], line  # emb, sub, uni
+    assert len(sample_pdf) < MAX_STATEMENT_BYTES
+
+    text = pdf_text(sample_pdf, tmp_path)
+    assert "Verification statement" in text and "核查声明" in text
+    for pair in (
+        ("Statement number", "声明编号"),
+        ("Verification body", "核查机构"),
+        ("Unmodified opinion", "无保留意见"),
+        ("Greenhouse gas emissions", "温室气体排放"),
+        ("Scope 1", "范围一"),
+        ("Findings", "核查发现"),
+        ("Valid", "有效"),
+        ("Ratings", "评级"),
+    ):
+        for label in pair:
+            assert label in text or label.upper() in text, label
+
+
+def test_every_label_of_the_template_is_bilingual() -> None:
+    """Each heading and table header that prints an English label also prints Chinese."""
+    template = (TEMPLATES / "statements" / "statement.html").read_text(encoding="utf-8")
+    cells = re.findall(r"<(h1|h2|th)\b[^>]*>(.*?)</\1>", template, flags=re.S)
+    assert len(cells) > 30
+    missing = [
+        body
+        for tag, body in cells
+        if "_(" in body and "zh(" not in body and not (tag == "h1" and "title-zh" in template)
+    ]
+    assert missing == []
+
+
+def _walk(box):
+    yield box
+    for child in getattr(box, "children", None) or []:
+        yield from _walk(child)
+
+
+def test_the_stylesheet_keeps_the_signature_box_free() -> None:
+    """The spacer and the block of statement.css, under text of every length (four lines
+    more each time, across page breaks): the block is always SIGNATURE_BOX on the last
+    page, and no text is laid out over it."""
+    stylesheet = CSS(filename=str(STATIC / "statement.css"))
+    placeholder = (
+        '<div class="signature-space"><div class="signature-block" id="signature-block">'
+        "</div></div>"
+    )
+    pages_seen = set()
+    for lines in range(0, 44, 2):  # paragraphs of two full-width lines: 4 lines a step
+        text = "".join(f"<p>{'Text across the whole width. ' * 12}{i}</p>" for i in range(lines))
+        document = HTML(string=f"<body>{text}{placeholder}</body>").render(stylesheets=[stylesheet])
+        pages_seen.add(len(document.pages))
+        page = document.pages[-1]
+        found = [
+            box
+            for box in _walk(page._page_box)
+            if getattr(box, "element", None) is not None
+            and box.element.get("id") == "signature-block"
+        ]
+        assert len(found) == 1, lines
+        block = found[0]
+        pt = 0.75  # CSS px to PDF points
+        height = page.height * pt
+        rect = (
+            block.border_box_x() * pt,
+            height - (block.border_box_y() + block.border_height()) * pt,
+            (block.border_box_x() + block.border_width()) * pt,
+            height - block.border_box_y() * pt,
+        )
+        assert [round(v, 2) for v in rect] == list(SIGNATURE_BOX), lines
+        for box in _walk(page._page_box):
+            if isinstance(box, boxes.TextBox):
+                where = (
+                    box.position_x * pt,
+                    height - (box.position_y + box.height) * pt,
+                    (box.position_x + box.width) * pt,
+                    height - box.position_y * pt,
+                )
+                assert not overlaps(where, SIGNATURE_BOX), (lines, box.text)
+    assert len(pages_seen) >= 2  # the sweep crossed a page break
+
+
+@pytest.mark.parametrize("rows", [0, 12, 24, 40])
+def test_the_statement_leaves_the_signature_box_free(rows: int, tmp_path: Path) -> None:
+    criteria = [
+        {"code": f"C{i}", "title": "A criterion with a title of one line", "finding": "conforms"}
+        for i in range(rows)
+    ]
+    words = words_on_last_page(render(dict(SAMPLE, criteria=criteria)), tmp_path / "p.pdf")
+    assert words
+    assert [word for word, where in words if overlaps(where, SIGNATURE_BOX)] == []
 
 
 def test_missing_carbon_prints_not_available(tmp_path: Path) -> None:

@@ -9,9 +9,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from tests.factories import World, setup, sign_in
+from verification.cases import permissions as perm
 from verification.emissions.models import ActivityLine
 from verification.evidence.models import EvidenceFile
 from verification.extensions import db
+from verification.review import services as review
 from verification.statements.models import TrustAnchor
 
 ACTORS = (
@@ -39,6 +41,8 @@ ALL_OK = expect(200)
 CASE_TEAM = dict(sme=200, vb_admin=200, verifier=200, reviewer=200, admin=200)
 # SME-only changes tried on a case past draft: the owner hears 409, outsiders 404, others 403.
 SME_EDIT_ON_SUBMITTED = expect(403, anonymous=LOGIN, sme=409, other_sme=404)
+VB_ADMINS = expect(403, anonymous=LOGIN, vb_admin=200, other_vb_admin=200)
+LENDERS = expect(403, anonymous=LOGIN, lender=200)
 
 # endpoint -> (method, path built from the data, expected status per actor)
 RULES = {
@@ -104,9 +108,33 @@ RULES = {
     ),
     "admin.factors": ("GET", lambda d: "/admin/factors", expect(403, anonymous=LOGIN, admin=200)),
     "api.statement": ("GET", lambda d: f"/api/v1/statements/{d['number']}", ALL_OK),
+    "api.statements": ("GET", lambda d: "/api/v1/statements?status=valid", ALL_OK),
     "api.verify": ("POST", lambda d: "/api/v1/verify", expect(400)),
     "api.carbon_calc": ("POST", lambda d: "/api/v1/carbon/calc", expect(400)),
     "api.openapi": ("GET", lambda d: "/api/v1/openapi.json", ALL_OK),
+    # The lender portal (lender analysts only) and the lender API (tokens; the public part
+    # answers everyone). Token answers by scope and role: tests/web/test_lender_api.py.
+    "lender.index": ("GET", lambda d: "/lender/", LENDERS),
+    "lender.alerts": ("GET", lambda d: "/lender/alerts", LENDERS),
+    "lender.portfolio": ("GET", lambda d: "/lender/portfolio", LENDERS),
+    "lender.portfolio_csv": ("GET", lambda d: "/lender/portfolio.csv", LENDERS),
+    "lender.add": (
+        # an empty form: the analyst is sent back to the watchlist with the error
+        "POST",
+        lambda d: "/lender/watchlist",
+        expect(403, anonymous=LOGIN, lender=302),
+    ),
+    "lender.remove": (
+        "POST",
+        lambda d: "/lender/watchlist/999999/remove",
+        expect(403, anonymous=LOGIN, lender=404),
+    ),
+    "lender_api.organisations": ("GET", lambda d: "/api/v1/organisations?q=sme", ALL_OK),
+    "lender_api.verify_hash": ("GET", lambda d: f"/api/v1/verify/{d['pdf_sha256']}", ALL_OK),
+    "lender_api.watchlist": ("GET", lambda d: "/api/v1/watchlist", expect(401)),
+    "lender_api.watch": ("POST", lambda d: "/api/v1/watchlist", expect(401)),
+    "lender_api.unwatch": ("DELETE", lambda d: "/api/v1/watchlist/1", expect(401)),
+    "lender_api.portfolio_summary": ("GET", lambda d: "/api/v1/portfolio", expect(401)),
     "cases.index": ("GET", lambda d: "/cases/", expect(200, anonymous=LOGIN, lender=403)),
     "cases.new": (
         "GET",
@@ -116,6 +144,11 @@ RULES = {
     "cases.show": (
         "GET",
         lambda d: f"/cases/{d['assigned']}",
+        expect(404, anonymous=LOGIN, **CASE_TEAM),
+    ),
+    "audit.case_trail": (
+        "GET",
+        lambda d: f"/cases/{d['assigned']}/audit",
         expect(404, anonymous=LOGIN, **CASE_TEAM),
     ),
     "cases.save_answers": (
@@ -141,6 +174,52 @@ RULES = {
         lambda d: f"/cases/{d['assigned']}/criteria/E1/evidence",
         expect(403, anonymous=LOGIN, sme=409, other_sme=404),
     ),
+    "evidence.link": (
+        "POST",
+        lambda d: f"/cases/{d['assigned']}/criteria/E2/evidence/link",
+        expect(403, anonymous=LOGIN, sme=409, other_sme=404),
+    ),
+    "evidence.replace": (
+        "POST",
+        lambda d: f"/cases/{d['assigned']}/evidence/{d['evidence']}/replace",
+        expect(403, anonymous=LOGIN, sme=409, other_sme=404),
+    ),
+    "verifying.nonconformity": (
+        "GET",
+        lambda d: f"/cases/{d['assigned']}/criteria/S1/nonconformity",
+        expect(404, anonymous=LOGIN, **CASE_TEAM),
+    ),
+    "verifying.conclusion": (
+        "GET",
+        lambda d: f"/cases/{d['assigned']}/conclusion",
+        expect(404, anonymous=LOGIN, **CASE_TEAM),
+    ),
+    "scores.show": (
+        "GET",
+        lambda d: f"/cases/{d['assigned']}/score",
+        expect(404, anonymous=LOGIN, **CASE_TEAM),
+    ),
+    "scores.plan_csv": (
+        "GET",
+        lambda d: f"/cases/{d['assigned']}/score/plan.csv",
+        expect(404, anonymous=LOGIN, **CASE_TEAM),
+    ),
+    "scores.json": (
+        "GET",
+        lambda d: f"/cases/{d['assigned']}/score.json",
+        expect(404, anonymous=LOGIN, **CASE_TEAM),
+    ),
+    "verifying.site_visit": (
+        # an empty form: the verifier is sent back to the page with the errors
+        "POST",
+        lambda d: f"/cases/{d['assigned']}/site-visits",
+        expect(403, anonymous=LOGIN, verifier=302, other_verifier=404),
+    ),
+    "verifying.return_case": (
+        "GET",
+        lambda d: f"/cases/{d['assigned']}/return",
+        expect(403, anonymous=LOGIN, reviewer=200),
+    ),
     "evidence.download": (
         "GET",
         lambda d: f"/evidence/{d['evidence']}",
@@ -156,10 +235,54 @@ RULES = {
         lambda d: f"/cases/{d['assigned']}/criteria/E1/finding",
         expect(403, anonymous=LOGIN, verifier=200, other_verifier=404),
     ),
+    # The roster pages are about the signed-in admin's own body; another body's
+    # accreditation is not theirs to see. "end" runs before "remove" (which deletes it).
+    "vb.roster": ("GET", lambda d: "/vb/roster", VB_ADMINS),
+    "vb.workload": ("GET", lambda d: "/vb/workload", VB_ADMINS),
+    "vb.end_accreditation": (
+        "POST",
+        lambda d: f"/vb/roster/{d['accreditation']}/end",
+        expect(403, anonymous=LOGIN, vb_admin=302, other_vb_admin=404),
+    ),
+    "vb.remove_accreditation": (
+        "POST",
+        lambda d: f"/vb/roster/{d['accreditation']}/remove",
+        expect(403, anonymous=LOGIN, vb_admin=302, other_vb_admin=404),
+    ),
+    "vb.conflicts": (
+        "GET",
+        lambda d: "/vb/conflicts",
+        expect(
+            403,
+            anonymous=LOGIN,
+            vb_admin=200,
+            other_vb_admin=200,
+            verifier=200,
+            other_verifier=200,
+            reviewer=200,
+        ),
+    ),
     "statements.progress": (
         "GET",
         lambda d: f"/cases/{d['issued']}/issuance.json",
         expect(404, anonymous=LOGIN, **CASE_TEAM),
+    ),
+    "statements.retry": (
+        # the issued case's job is done: nothing to retry
+        "POST",
+        lambda d: f"/cases/{d['issued']}/issuance/retry",
+        expect(403, anonymous=LOGIN, vb_admin=409, other_vb_admin=404, admin=409),
+    ),
+    # Only an administrator of the issuing body changes a statement (it stays valid here).
+    "statements.revoke": (
+        "GET",
+        lambda d: f"/statements/{d['number']}/revoke",
+        expect(403, anonymous=LOGIN, vb_admin=200),
+    ),
+    "statements.supersede": (
+        "GET",
+        lambda d: f"/statements/{d['number']}/supersede",
+        expect(403, anonymous=LOGIN, vb_admin=200),
     ),
     "emissions.show": (
         "GET",
@@ -211,6 +334,33 @@ RULES = {
         lambda d: f"/cases/{d['assigned']}/emissions/materiality",
         expect(403, anonymous=LOGIN, verifier=302, other_verifier=404),
     ),
+    "clarifications.index": (
+        "GET",
+        lambda d: f"/cases/{d['assigned']}/clarifications",
+        expect(404, anonymous=LOGIN, **CASE_TEAM),
+    ),
+    "clarifications.raise_request": (
+        # no fields: the case's verifier hears that the form is incomplete
+        "POST",
+        lambda d: f"/cases/{d['assigned']}/clarifications",
+        expect(403, anonymous=LOGIN, verifier=400, other_verifier=404),
+    ),
+    "clarifications.reply": (
+        "POST",
+        lambda d: f"/cases/{d['assigned']}/clarifications/999999/messages",
+        expect(403, anonymous=LOGIN, sme=404, other_sme=404, verifier=404, other_verifier=404),
+    ),
+    "clarifications.close": (
+        "POST",
+        lambda d: f"/cases/{d['assigned']}/clarifications/999999/close",
+        expect(403, anonymous=LOGIN, verifier=404, other_verifier=404),
+    ),
+    "notifications.index": ("GET", lambda d: "/notifications", expect(200, anonymous=LOGIN)),
+    "notifications.mark_read": (
+        "POST",
+        lambda d: "/notifications/read",
+        expect(302, anonymous=LOGIN),
+    ),
     "registry.index": ("GET", lambda d: "/registry", ALL_OK),
     "registry.statement": ("GET", lambda d: f"/registry/{d['number']}", ALL_OK),
     "registry.pdf": ("GET", lambda d: f"/registry/{d['number']}.pdf", ALL_OK),
@@ -238,6 +388,10 @@ def test_route_role_matrix(app):
         world = World()
         submitted = world.submitted_case()
         assigned = world.assigned_case()
+        # A major non-conformity on S1, so its thread has a page.
+        review.record_finding(
+            assigned, world.verifier, perm.actor(world.verifier, assigned), "S1", "major_nc", ""
+        )
         evidence = db.session.scalar(
             select(EvidenceFile.id).where(EvidenceFile.case_id == assigned.id)
         )
@@ -250,9 +404,11 @@ def test_route_role_matrix(app):
         "issued": issued.id,
         "evidence": evidence,
         "number": statement.number,
+        "pdf_sha256": statement.pdf_sha256,
         "anchor": anchor,
         "line": line,
         "sme_user": world.sme_user.id,
+        "accreditation": world.accreditations[0].id,
     }
     users = {
         "sme": world.sme_user,

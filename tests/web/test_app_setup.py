@@ -40,7 +40,7 @@ def test_configuration_layers(monkeypatch, tmp_path, settings, app):
 
 def test_a_broken_methodology_stops_the_start(tmp_path, make_app):
     (tmp_path / "bad.yaml").write_text("code: x\nversion: 1\ntitle: t\npillars: {}\ncriteria: []\n")
-    with pytest.raises(MethodologyError, match="bad.yaml: pillars"):
+    with pytest.raises(MethodologyError, match="bad.yaml: code: .x. is not a valid code"):
         make_app({"METHODOLOGY_DIR": str(tmp_path)})
 
 

@@ -127,6 +127,14 @@ def source(app, tmp_path_factory):
         draft = world.open_case("Second case, still a draft")
         world.attach(draft, "E1", "meter-readings-2025.pdf", BIG_PDF)
         world.attach(draft, "S1", "Politik-Grüße.txt", "Grüße aus Köln\n".encode())
+    # Deliver the notification emails here and now: a worker delivering them between the
+    # backup and the snapshot below would make the two differ.
+    from verification.mail.models import OutboundEmail
+    from verification.mail.services import deliver
+
+    with setup(app):
+        for message_id in db.session.scalars(select(OutboundEmail.id)).all():
+            deliver(message_id)
     path = tmp_path_factory.mktemp("backups") / "backup.tar.gz"
     result = app.test_cli_runner().invoke(args=["backup", "--output", str(path)])
     assert result.exit_code == 0, result.output

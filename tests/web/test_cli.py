@@ -89,3 +89,19 @@ def test_demo_seed_is_idempotent_and_issues_one_statement(app):
     assert (_count(app, User), _count(app, Case), _count(app, Statement)) == (6, 1, 1)
     with app.app_context():
         assert db.session.scalar(select(Case.state)) == "issued"
+
+
+def test_set_an_organisations_sector(app):
+    runner = app.test_cli_runner()
+    made = runner.invoke(args=["orgs", "create", "--kind", "sme", "--name", "Old Mill Ltd"])
+    assert made.exit_code == 0, made.output
+    bad = runner.invoke(args=["orgs", "set-sector", "Old Mill Ltd", "Z"])
+    assert bad.exit_code == 1 and "not a NACE Rev. 2 section" in bad.output
+    missing = runner.invoke(args=["orgs", "set-sector", "No Such Ltd", "C"])
+    assert missing.exit_code == 1 and "no organisation named" in missing.output
+    ok = runner.invoke(args=["orgs", "set-sector", "old mill ltd", "c"])
+    assert ok.exit_code == 0 and "C - Manufacturing" in ok.output
+    with app.app_context():
+        from verification.accounts.services import find_organisation
+
+        assert find_organisation("Old Mill Ltd").sector == "C"

@@ -195,11 +195,18 @@ def test_verified_values_give_the_misstatement(app, client):
     # only the diesel line is verified: |12 - 11.4| / 11.4 of the same factor chain
     assert m.misstatement.quantize(Decimal("0.0001")) == Decimal("0.0526")
     assert m.materiality == Decimal("0.02") and m.material is True
-    # the material misstatement keeps the case from technical review
+    # the material misstatement rules out an unmodified opinion (one threshold per case:
+    # the conclusion's 2 % is the carbon engine's)
     for criterion in ("E1", "E2", "E3", "S1", "S2", "G1", "G2"):
         client.post(f"/cases/{case.id}/criteria/{criterion}/finding", data={"outcome": "conforms"})
+    conclusion = {"assurance_level": "limited", "materiality_percent": "2", "opinion": "unmodified"}
+    client.post(f"/cases/{case.id}/conclusion", data=conclusion)
     r = client.post(f"/cases/{case.id}/actions/send_to_technical_review")
     assert r.status_code == 409 and "materiality threshold" in r.text
+    # an adverse opinion with its basis is consistent with the misstatement
+    adverse = {**conclusion, "opinion": "adverse", "basis": "Diesel overstated by 5.3 %."}
+    client.post(f"/cases/{case.id}/conclusion", data=adverse)
+    assert client.post(f"/cases/{case.id}/actions/send_to_technical_review").status_code == 302
 
 
 def test_api_and_cli_calculate_a_document(app, client, tmp_path):

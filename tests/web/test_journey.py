@@ -28,7 +28,7 @@ def test_register_login_logout(client, app):
         data={
             "organisation": "Zhejiang Weaving Ltd",
             "country": "cn",
-            "sector": "textiles",
+            "sector": "C",
             "name": "Wang Fang",
             "email": "Wang@Weaving.example.com",
             "password": PASSWORD,
@@ -50,7 +50,7 @@ def test_registration_with_taken_email_leaves_no_organisation(client, app):
         data={
             "organisation": "Duplicate Ltd",
             "country": "CN",
-            "sector": "other",
+            "sector": "C",
             "name": "X",
             "email": world.sme_user.email,
             "password": PASSWORD,
@@ -134,6 +134,19 @@ def test_whole_journey_over_http(client, app):
             f"/cases/{case_id}/criteria/{code}/finding", data={"outcome": outcome, "note": "seen"}
         )
         assert r.status_code == 302, r.text
+    # Without a conclusion the case cannot leave review; the refusal says so.
+    r = client.post(f"/cases/{case_id}/actions/send_to_technical_review")
+    assert r.status_code == 409 and "Draft the conclusion first" in r.text
+    r = client.post(
+        f"/cases/{case_id}/site-visits",
+        data={"visited_on": "2026-01-15", "site": "Plant 1, Dongguan", "mode": "physical"},
+    )
+    assert r.status_code == 302
+    r = client.post(
+        f"/cases/{case_id}/conclusion",
+        data={"assurance_level": "limited", "materiality_percent": "5", "opinion": "unmodified"},
+    )
+    assert r.status_code == 302, r.text
     assert client.post(f"/cases/{case_id}/actions/send_to_technical_review").status_code == 302
 
     # 4. The verifier may not approve; the reviewer approves and a job is queued.

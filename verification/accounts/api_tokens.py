@@ -21,6 +21,7 @@ from .models import ApiToken, Role, User
 SCOPES = {
     "account:read": "read who the token belongs to",
     "statements:read": "read statements and registry data",
+    "watchlist": "read and change your lender organisation's watchlist and portfolio",
 }
 ALLOWED_ROLES = (Role.LENDER_ANALYST, Role.PLATFORM_ADMIN)
 PREFIX = "vt_"

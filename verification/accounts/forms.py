@@ -2,7 +2,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, EqualTo, Length, StopValidation
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, StopValidation
 
 from .passwords import MIN_LENGTH
 
@@ -18,17 +18,12 @@ def at_most(n: int):
     return check
 
 
-SECTORS = [
-    SelectChoice("textiles", _l("Textiles and apparel")),
-    SelectChoice("electronics", _l("Electronics")),
-    SelectChoice("machinery", _l("Machinery")),
-    SelectChoice("chemicals", _l("Chemicals")),
-    SelectChoice("steel", _l("Iron and steel")),
-    SelectChoice("aluminium", _l("Aluminium")),
-    SelectChoice("food", _l("Food and agriculture")),
-    SelectChoice("services", _l("Services")),
-    SelectChoice("other", _l("Other")),
-]
+def sector_choices(blank) -> list[SelectChoice]:
+    """The NACE Rev. 2 sections (verification/sectors.py), after a blank first choice."""
+    from ..i18n import translate
+    from ..sectors import CODES, label
+
+    return [SelectChoice("", blank)] + [SelectChoice(c, translate(label(c))) for c in CODES]
 
 
 class LoginForm(FlaskForm):
@@ -43,7 +38,9 @@ class RegisterForm(FlaskForm):
     country = StringField(
         _l("Country (ISO code, e.g. CN)"), validators=[DataRequired(), Length(min=2, max=2)]
     )
-    sector = SelectField(_l("Sector"), choices=SECTORS)
+    sector = SelectField(
+        _l("Sector (NACE Rev. 2 section of your main activity)"), validators=[DataRequired()]
+    )
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("Email"), validators=[DataRequired(), at_most(254), Email()])
     password = PasswordField(
@@ -52,6 +49,10 @@ class RegisterForm(FlaskForm):
     confirm = PasswordField(
         _l("Repeat password"), validators=[EqualTo("password", message=_l("Passwords differ."))]
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sector.choices = sector_choices(_l("Choose a sector"))
 
 
 class InviteForm(FlaskForm):
@@ -98,3 +99,10 @@ class NewOrganisationForm(FlaskForm):
         _l("Email of its first administrator"),
         validators=[DataRequired(), at_most(254), Email()],
     )
+    sector = SelectField(
+        _l("Sector (NACE Rev. 2 section), if any"), default="", validators=[Optional()]
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sector.choices = sector_choices(_l("None"))

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..extensions import db
+from ..sectors import is_section
 from .models import ROLES_BY_KIND, Organisation, OrgKind, Role, User
 from .passwords import check_against_dummy, check_password, hash_password, needs_rehash
 from .policy import password_problem
@@ -32,7 +33,10 @@ def find_organisation(name: str) -> Organisation | None:
 def create_organisation(
     kind: OrgKind, name: str, country: str | None = None, sector: str | None = None
 ) -> Organisation:
-    """Raises :class:`AccountError` if the name is taken."""
+    """Raises :class:`AccountError` if the name is taken or the sector is not a NACE Rev. 2
+    section letter (A to U)."""
+    if sector is not None and not is_section(sector):
+        raise AccountError(_("The sector must be a NACE Rev. 2 section letter, A to U."))
     if find_organisation(name) is not None:
         raise AccountError(_("An organisation named %(name)s already exists.", name=name.strip()))
     org = Organisation(kind=str(kind), name=name.strip(), country=country, sector=sector)

@@ -140,7 +140,10 @@ def new_organisation():
         kind = OrgKind(form.kind.data)
         try:
             organisation = create_organisation(
-                kind, form.name.data, country=form.country.data.upper()
+                kind,
+                form.name.data,
+                country=form.country.data.upper(),
+                sector=form.sector.data or None,
             )
             first_role = Role.VB_ADMIN if kind is OrgKind.VERIFICATION_BODY else Role.LENDER_ANALYST
             team.invite(current_user, organisation, first_role, form.admin_email.data)

@@ -75,10 +75,18 @@ def factors():
 @bp.route("/outbox")
 @signed_in(Role.PLATFORM_ADMIN)
 def outbox():
-    """Mail kept instead of sent, while no mail server is configured (a laptop, a demo)."""
-    if current_app.config.get("MAIL_SERVER"):
+    """Mail kept instead of sent, while mail goes to the log or to files (a laptop, a demo)."""
+    from ..mail.services import backend_name, file_dir
+
+    backend = backend_name(current_app.config)
+    if backend == "smtp":
         abort(404)
     messages = db.session.scalars(
         select(OutboundEmail).order_by(OutboundEmail.id.desc()).limit(100)
     ).all()
-    return render_template("admin/outbox.html", messages=messages)
+    return render_template(
+        "admin/outbox.html",
+        messages=messages,
+        backend=backend,
+        mail_dir=str(file_dir(current_app)) if backend == "file" else "",
+    )

@@ -19,6 +19,7 @@ _STAFFED = ", ".join(
     for s in (
         State.ASSIGNED,
         State.IN_REVIEW,
+        State.AWAITING_CLIENT,
         State.IN_TECHNICAL_REVIEW,
         State.APPROVED,
         State.ISSUED,
@@ -57,12 +58,20 @@ class Case(db.Model):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # NACE Rev. 2 section of the organisation, pinned when the case is opened (sectors.py).
+    sector: Mapped[str | None] = mapped_column(String(1))
+    # Set by the verification body when it assigns the team.
+    due_on: Mapped[date | None]
+    # An adviser who helped prepare this submission (lower case); may not verify it.
+    consultant_email: Mapped[str | None] = mapped_column(String(254))
 
     organisation: Mapped[Organisation] = relationship(foreign_keys=[organisation_id])
     verification_body: Mapped[Organisation] = relationship(foreign_keys=[verification_body_id])
     verifier: Mapped[User | None] = relationship(foreign_keys=[verifier_id])
     reviewer: Mapped[User | None] = relationship(foreign_keys=[reviewer_id])
-    answers: Mapped[list[Answer]] = relationship(back_populates="case", cascade="all")
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="case", cascade="all", foreign_keys="Answer.case_id"
+    )
     events: Mapped[list[CaseEvent]] = relationship(
         back_populates="case", order_by="CaseEvent.id", cascade="all"
     )
@@ -87,8 +96,12 @@ class Answer(db.Model):
     unit: Mapped[str | None] = mapped_column(String(32))
     answered_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # Prefilled from an earlier case's answer to a criterion sharing a framework reference;
+    # cleared when the organisation changes the answer. Reused answers are verified afresh.
+    reused_from_case_id: Mapped[int | None] = mapped_column(ForeignKey("verification_case.id"))
+    reused_from_criterion: Mapped[str | None] = mapped_column(String(32))
 
-    case: Mapped[Case] = relationship(back_populates="answers")
+    case: Mapped[Case] = relationship(back_populates="answers", foreign_keys=[case_id])
 
 
 class CaseEvent(db.Model):

@@ -6,7 +6,7 @@ None of them raises; each answers for one user and one object in its current sta
 from __future__ import annotations
 
 from ..accounts.models import Role
-from ..workflow.rules import EDITABLE_STATES, REVIEWING_STATES, Actor, State
+from ..workflow.rules import EDITABLE_STATES, RESPONDING_STATES, REVIEWING_STATES, Actor, State
 
 
 def _signed_in(user) -> bool:
@@ -32,7 +32,14 @@ def can_view_case(user, case) -> bool:
         return True
     if is_vb_admin(user, case):
         return case.state != State.DRAFT
-    return user.id in (case.verifier_id, case.reviewer_id)
+    return user.id in (case.verifier_id, case.reviewer_id) or is_team_member(user, case)
+
+
+def is_team_member(user, case) -> bool:
+    """On the case's verification team besides the lead (they see the case; the lead acts)."""
+    from ..review.accreditation_services import team_ids
+
+    return _signed_in(user) and case.verifier_id is not None and user.id in team_ids(case)
 
 
 def can_edit_case(user, case) -> bool:
@@ -44,6 +51,16 @@ def can_record_finding(user, case) -> bool:
     return (
         _signed_in(user) and user.id == case.verifier_id and State(case.state) in REVIEWING_STATES
     )
+
+
+def can_raise_clarification(user, case) -> bool:
+    """The case's verifier, while reviewing (also whether they may ask again or close)."""
+    return can_record_finding(user, case)
+
+
+def can_answer_clarification(user, case) -> bool:
+    """A member of the organisation, while the case is with the verification body."""
+    return is_member(user, case) and State(case.state) in RESPONDING_STATES
 
 
 def can_open_case(user) -> bool:

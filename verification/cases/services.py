@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..accounts.models import Organisation, OrgKind, User
-from ..evidence.models import EvidenceFile
+from ..evidence.models import EvidenceFile, EvidenceLink
 from ..extensions import db
-from ..methodologies import registry
-from ..methodologies.model import Criterion, Methodology
-from ..review.models import Finding
-from ..scoring.engine import CriterionInput, Scorecard, score
+from ..methodologies import registry, releases
+from ..methodologies.model import Methodology
+from ..review.models import Conclusion, Finding
 from ..timeutil import utcnow
 from ..workflow.rules import Action, Actor, Assignment, CaseFacts, State, refusals, target
-from .models import Answer, Case, CaseEvent
+from . import answers
+from .models import Case, CaseEvent
 
 
 class CaseError(ValueError):
@@ -33,7 +32,18 @@ class TransitionRefused(Exception):
 
 
 def methodology_of(case: Case) -> Methodology:
-    return registry.get(case.methodology_code, case.methodology_version)
+    """The exact methodology text the case was opened on (see :mod:`..methodologies.releases`)."""
+    key = (case.methodology_code, case.methodology_version)
+    try:
+        current = registry.get(*key)
+    except KeyError:
+        current = None
+    if current is not None and current.content_hash == case.methodology_hash:
+        return current
+    pinned = releases.frozen(*key, case.methodology_hash)
+    if pinned is None:
+        raise KeyError(f"{key[0]} {key[1]} with content {case.methodology_hash[:12]} is not known")
+    return pinned
 
 
 def verification_bodies() -> list[Organisation]:
@@ -53,12 +63,21 @@ def open_case(
     title: str,
     period_start: date,
     period_end: date,
+    consultant_email: str | None = None,
 ) -> Case:
-    """Raises :class:`CaseError` for a reversed period or a body that is not a verification body."""
+    """Raises :class:`CaseError` for a reversed period or a body that is not a verification body.
+
+    The case pins the organisation's sector; ``consultant_email`` names an adviser who helped
+    prepare the submission (who may then not verify the organisation's cases).
+    """
     if period_end < period_start:
         raise CaseError(_("The reporting period ends before it starts."))
     if verification_body.kind != OrgKind.VERIFICATION_BODY:
         raise CaseError(_("Choose a verification body."))
+    try:
+        releases.publish(methodology, registry.raw_file(methodology.code, methodology.version))
+    except releases.ReleaseConflict as exc:
+        raise CaseError(str(exc)) from None
     case = Case(
         organisation_id=user.organisation_id,
         verification_body_id=verification_body.id,
@@ -70,10 +89,15 @@ def open_case(
         period_end=period_end,
         state=str(State.DRAFT),
         created_by_id=user.id,
+        sector=user.organisation.sector,
+        consultant_email=(consultant_email or "").strip().lower() or None,
     )
     db.session.add(case)
     db.session.flush()
     log(case, user, "opened", None, State.DRAFT, f"{methodology.code} {methodology.version}")
+    reused = answers.prefill_from_previous(case, methodology, methodology_of)
+    if reused:
+        log(case, user, "answers_reused", None, None, f"{reused} answers prefilled")
     return case
 
 
@@ -90,77 +114,28 @@ def log(case: Case, user: User | None, action: str, from_state, to_state, reason
     )
 
 
-def parse_answer(criterion: Criterion, value: str, unit: str | None) -> tuple[str, str | None]:
-    """Normalise one answer; raises :class:`CaseError` naming the criterion."""
-    value = (value or "").strip()
-    if criterion.answer_type == "yes_no":
-        if value not in ("yes", "no"):
-            raise CaseError(_("%(code)s: answer yes or no.", code=criterion.code))
-        return value, None
-    if criterion.answer_type == "number":
-        try:
-            number = Decimal(value.replace(",", ""))
-        except InvalidOperation:
-            raise CaseError(
-                _("%(code)s: %(value)s is not a number.", code=criterion.code, value=value)
-            ) from None
-        if not number.is_finite() or number < 0:
-            raise CaseError(_("%(code)s: enter a number of zero or more.", code=criterion.code))
-        allowed = criterion.carbon.units if criterion.carbon else ()
-        if allowed and unit not in allowed:
-            raise CaseError(
-                _(
-                    "%(code)s: choose a unit (%(units)s).",
-                    code=criterion.code,
-                    units=", ".join(allowed),
-                )
-            )
-        return format(number, "f"), (unit if allowed else None)
-    if len(value) > 5000:
-        raise CaseError(_("%(code)s: keep the answer under 5,000 characters.", code=criterion.code))
-    return value, None
-
-
 def save_answers(case: Case, user: User, given: dict[str, tuple[str, str | None]]) -> int:
-    """Store the non-empty answers in ``given`` (code -> (value, unit)); all or nothing.
+    """Store the non-empty answers in ``given``; all or nothing (see :mod:`.answers`).
 
     Raises :class:`CaseError` listing every bad answer; nothing is written then.
     """
-    methodology = methodology_of(case)
-    parsed: dict[str, tuple[str, str | None]] = {}
-    errors: list[str] = []
-    for criterion in methodology.criteria:
-        value, unit = given.get(criterion.code, ("", None))
-        if not (value or "").strip():
-            continue
-        try:
-            parsed[criterion.code] = parse_answer(criterion, value, unit)
-        except CaseError as exc:
-            errors.append(str(exc))
-    if errors:
-        raise CaseError(" ".join(errors))
-    changed = 0
-    for code, (value, unit) in parsed.items():
-        answer = case.answer_for(code)
-        if answer is None:
-            case.answers.append(
-                Answer(criterion_code=code, value=value, unit=unit, answered_by_id=user.id)
-            )
-            changed += 1
-        elif (answer.value, answer.unit) != (value, unit):
-            answer.value, answer.unit, answer.answered_by_id = value, unit, user.id
-            changed += 1
-    db.session.flush()
-    return changed
+    try:
+        return answers.save_answers(case, user, given, methodology_of(case))
+    except answers.AnswerError as exc:
+        raise CaseError(str(exc)) from None
 
 
 def evidence_by_criterion(case: Case) -> dict[str, list[EvidenceFile]]:
-    rows = db.session.scalars(
-        select(EvidenceFile).where(EvidenceFile.case_id == case.id).order_by(EvidenceFile.id)
+    """The current (not replaced) files supporting each criterion, oldest first."""
+    rows = db.session.execute(
+        select(EvidenceLink.criterion_code, EvidenceFile)
+        .join(EvidenceFile, EvidenceLink.evidence_id == EvidenceFile.id)
+        .where(EvidenceLink.case_id == case.id, EvidenceFile.superseded_at.is_(None))
+        .order_by(EvidenceFile.id)
     )
     grouped: dict[str, list[EvidenceFile]] = {}
-    for row in rows:
-        grouped.setdefault(row.criterion_code, []).append(row)
+    for code, row in rows:
+        grouped.setdefault(code, []).append(row)
     return grouped
 
 
@@ -178,19 +153,38 @@ def facts(case: Case, *, evidence=None, findings=None, carbon=None) -> CaseFacts
     methodology = methodology_of(case)
     evidence = evidence_by_criterion(case) if evidence is None else evidence
     findings = findings_by_criterion(case) if findings is None else findings
+    conclusion = db.session.get(Conclusion, case.id)
+    open_ncs = [f for f in findings.values() if f.is_open_nc]
     return CaseFacts(
         state=State(case.state),
         unanswered_mandatory=tuple(
-            c.code for c in methodology.criteria if c.mandatory and case.answer_for(c.code) is None
+            c.code
+            for c in methodology.criteria
+            if c.mandatory and c.answer_type != "evidence" and case.answer_for(c.code) is None
         ),
         missing_evidence=tuple(
-            c.code for c in methodology.criteria if c.evidence_required and c.code not in evidence
+            c.code
+            for c in methodology.criteria
+            if c.code not in evidence and answers.needs_evidence(c, case.answer_for(c.code))
         ),
         without_finding=tuple(c.code for c in methodology.criteria if c.code not in findings),
         material_misstatement=_material_misstatement(case, carbon),
         verifier_id=case.verifier_id,
         reviewer_id=case.reviewer_id,
+        open_clarifications=_open_clarifications(case),
+        open_major_nc=tuple(f.criterion_code for f in open_ncs if f.outcome == "major_nc"),
+        open_minor_nc=tuple(f.criterion_code for f in open_ncs if f.outcome == "minor_nc"),
+        opinion=conclusion.opinion if conclusion else None,
+        opinion_basis=conclusion.basis if conclusion else "",
+        assurance_level=conclusion.assurance_level if conclusion else None,
+        materiality_set=bool(conclusion and conclusion.materiality),
     )
+
+
+def _open_clarifications(case: Case) -> tuple[str, ...]:
+    from ..clarifications.services import open_clarification_codes
+
+    return open_clarification_codes(case)
 
 
 def _material_misstatement(case: Case, carbon=None) -> bool:
@@ -219,18 +213,14 @@ def transition(
     if action is Action.SUBMIT:
         case.submitted_at = utcnow()
     log(case, user, str(action), before, case.state, reason)
+    from ..notifications.services import notify_transition
+
+    notify_transition(case, action, user)  # who is told: notifications/rules.py
     db.session.flush()
 
 
-def scorecard(case: Case, *, evidence=None, findings=None) -> Scorecard:
-    evidence = evidence_by_criterion(case) if evidence is None else evidence
-    findings = findings_by_criterion(case) if findings is None else findings
-    inputs = {
-        c.code: CriterionInput(
-            answer=a.value if (a := case.answer_for(c.code)) else None,
-            has_evidence=c.code in evidence,
-            finding=findings[c.code].outcome if c.code in findings else None,
-        )
-        for c in methodology_of(case).criteria
-    }
-    return score(methodology_of(case), inputs)
+def scorecard(case: Case, *, evidence=None, findings=None, carbon=None):
+    """The case's scorecard as it stands now (engine ``esg-2``, see docs/scoring.md)."""
+    from ..scoring.services import scorecard_for
+
+    return scorecard_for(case, evidence=evidence, findings=findings, carbon=carbon)[1]

@@ -16,8 +16,9 @@ from ..errors import conflict
 from ..extensions import db
 from ..i18n import state_name, translate
 from ..methodologies import registry
+from ..review.models import Conclusion
 from ..statements.models import IssuanceJob, Statement
-from ..workflow.rules import Action, allowed_actions, permitted
+from ..workflow.rules import Action, allowed_actions, permitted, refusals
 from . import permissions as perm
 from . import services
 from .forms import ActionForm, OpenCaseForm
@@ -51,7 +52,12 @@ def visible_cases_query():
         return query.where(Case.organisation_id == user.organisation_id)
     if user.has_role(Role.VB_ADMIN):
         return query.where(Case.verification_body_id == user.organisation_id, Case.state != "draft")
-    return query.where(or_(Case.verifier_id == user.id, Case.reviewer_id == user.id))
+    from ..review.accreditation_models import CaseTeamMember
+
+    on_team = select(CaseTeamMember.case_id).where(CaseTeamMember.user_id == user.id)
+    return query.where(
+        or_(Case.verifier_id == user.id, Case.reviewer_id == user.id, Case.id.in_(on_team))
+    )
 
 
 @bp.route("/")
@@ -89,6 +95,7 @@ def new():
                 form.title.data,
                 form.period_start.data,
                 form.period_end.data,
+                consultant_email=form.consultant_email.data or None,
             )
         except services.CaseError as exc:
             db.session.rollback()
@@ -113,21 +120,42 @@ def show(case_id: int):
     actor = perm.actor(current_user, case)
     statement = db.session.scalar(select(Statement).where(Statement.case_id == case.id))
     job = db.session.scalar(select(IssuanceJob).where(IssuanceJob.case_id == case.id))
+    allowed = allowed_actions(facts, actor)
+    actions = [a for a in allowed if a in BUTTON_ACTIONS]
+    from ..statements.views import statement_box
+
     return render_template(
         "cases/show.html",
         case=case,
         methodology=methodology,
         facts=facts,
-        actions=[a for a in allowed_actions(facts, actor) if a in BUTTON_ACTIONS],
-        can_assign=Action.ASSIGN in allowed_actions(facts, actor),
+        actions=actions,
+        # What still stands in the way of each action offered, in the guards' own words.
+        blockers={a.value: [translate(r) for r in refusals(a, facts, actor)] for a in actions},
+        can_assign=Action.ASSIGN in allowed,
+        can_return=Action.RETURN_TO_VERIFIER in allowed,
+        conclusion=db.session.get(Conclusion, case.id),
+        team=_team(case),
+        current_files=sorted(
+            {e.id: e for files in evidence.values() for e in files}.values(), key=lambda e: e.id
+        ),
         evidence=evidence,
         findings=findings,
-        scorecard=services.scorecard(case, evidence=evidence, findings=findings),
+        scorecard=services.scorecard(case, evidence=evidence, findings=findings, carbon=carbon),
         carbon=carbon,
         statement=statement,
         job=job,
+        box=statement_box(case, statement, job),  # status, links, revoke/supersede/retry
         action_form=ActionForm(),
     )
+
+
+def _team(case: Case) -> list:
+    from ..accounts.models import User
+    from ..review.accreditation_services import team_ids
+
+    ids = team_ids(case)
+    return list(db.session.scalars(select(User).where(User.id.in_(ids)).order_by(User.name)))
 
 
 @bp.route("/<int:case_id>/answers", methods=["POST"])

@@ -1,4 +1,4 @@
-"""``flask orgs create`` and ``flask users create``."""
+"""``flask orgs create``, ``flask orgs set-sector`` and ``flask users create``."""
 
 import click
 from flask.cli import with_appcontext
@@ -27,6 +27,25 @@ def create_org(kind, name, country, sector):
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
     click.echo(f"organisation {org.id}: {org.name} ({org.kind})")
+
+
+@orgs.command("set-sector")
+@click.argument("name")
+@click.argument("sector")
+@with_appcontext
+def set_sector(name, sector):
+    """Record an organisation's NACE Rev. 2 section (A-U); new cases pin it."""
+    from ..sectors import SECTIONS, label
+
+    org = find_organisation(name)
+    if org is None:
+        raise click.ClickException(f"no organisation named {name!r}")
+    code = sector.strip().upper()
+    if code not in SECTIONS:
+        raise click.ClickException(f"{sector!r} is not a NACE Rev. 2 section (A-U)")
+    org.sector = code
+    db.session.commit()
+    click.echo(f"{org.name}: sector {label(code)} (cases opened from now on pin it)")
 
 
 @click.group(help="People: verifiers, reviewers, lender users, admins.")

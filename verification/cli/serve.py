@@ -12,7 +12,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 
-@click.command(help="Run the web app and a Celery worker (embedded default).")
+@click.command(help="Run the web app and a Celery worker with beat (embedded default).")
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
 @with_appcontext
@@ -30,10 +30,15 @@ def serve(host: str, port: int):
             "worker",
             "--loglevel=WARNING",
             "--concurrency=2",
+            # Celery beat inside this worker (expiry, stuck-job sweeper; docs/statements.md).
+            # One beat per deployment: in production run `celery ... beat` once instead.
+            "--beat",
         ],
         env=os.environ.copy(),
     )
-    click.echo(f"Celery worker started (pid {worker.pid}) on {app.config['CELERY_BROKER_URL']}")
+    click.echo(
+        f"Celery worker and beat started (pid {worker.pid}) on {app.config['CELERY_BROKER_URL']}"
+    )
     click.echo(f"\n  The platform is running at http://{host}:{port}/\n")
     try:
         run_simple(host, port, app, threaded=True, use_reloader=False)

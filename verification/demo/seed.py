@@ -23,6 +23,7 @@ from ..evidence.services import add_evidence
 from ..extensions import db
 from ..methodologies import registry
 from ..review import services as review
+from ..review.conclusion import add_site_visit, save_conclusion
 from ..statements import keys_service
 from ..statements.issuance import request_issuance, run_issuance
 from ..statements.models import IssuanceJob
@@ -56,7 +57,8 @@ def _org(name: str, kind: OrgKind) -> Organisation:
     existing = find_organisation(name)
     if existing is not None:
         return existing
-    extra = {"country": "CN", "sector": "textiles"} if kind is OrgKind.SME else {}
+    # NACE Rev. 2 section C (manufacturing): a textile mill.
+    extra = {"country": "CN", "sector": "C"} if kind is OrgKind.SME else {}
     return create_organisation(kind, name, **extra)
 
 
@@ -72,10 +74,32 @@ def seed() -> list[tuple[str, str, str, str | None]]:
         secret = TOTP_SECRET if user.totp_secret == TOTP_SECRET else None
         logins.append((role.value, email, PASSWORD, secret))
     keys_service.init_demo(find_organisation(VB))
+    _accredit_demo_verifier()
     db.session.commit()
     if db.session.scalar(select(Case).where(Case.title == DEMO_CASE)) is None:
         _issued_case()
     return logins
+
+
+def _accredit_demo_verifier() -> None:
+    """The demo verifier: accredited (DEMO number) for every shipped methodology in every
+    NACE section, 2020 to 2035, unless an accreditation is already recorded."""
+    from ..review import accreditation_services as roster
+    from ..sectors import CODES
+
+    verifier, admin = find_user("verifier@demo.test"), find_user("vb-admin@demo.test")
+    if roster.accreditations_of(verifier.organisation_id, [verifier.id]):
+        return
+    roster.add_accreditation(
+        admin,
+        verifier,
+        roster.methodology_codes(),
+        CODES,
+        date(2020, 1, 1),
+        date(2035, 12, 31),
+        "DEMO accreditation body",
+        "DEMO-0001",
+    )
 
 
 def _attach(case: Case, code: str, name: str, content: bytes, user: User) -> None:
@@ -146,6 +170,22 @@ def _issued_case() -> None:
             outcomes.get(criterion.code, "conforms"),
             "Checked against the evidence provided.",
         )
+    add_site_visit(
+        case,
+        verifier,
+        visited_on=date(2026, 1, 20),
+        site="Shaoxing mill",
+        mode="physical",
+        notes="Meters and fuel invoices sampled on site.",
+    )
+    save_conclusion(
+        case,
+        verifier,
+        assurance_level="limited",
+        materiality_percent="5",
+        opinion="unmodified",
+        basis="",
+    )
     cases.transition(case, Action.SEND_TO_TECHNICAL_REVIEW, verifier, perm.actor(verifier, case))
     cases.transition(case, Action.APPROVE, reviewer, perm.actor(reviewer, case))
     job = request_issuance(case, reviewer, enqueue_task=False)  # issued here, not by a worker

@@ -310,7 +310,8 @@ def verify_line(case: Case, user: User, row: ActivityLine, quantity: str, reason
     )
 
 
-def _stored_profile(case: Case) -> CarbonProfile:
+def stored_profile(case: Case) -> CarbonProfile:
+    """The case's stored carbon settings, created with the defaults if there are none."""
     profile = db.session.get(CarbonProfile, case.id)
     if profile is None:
         profile = CarbonProfile(case_id=case.id, gwp_set="AR6", materiality="0.05")
@@ -320,7 +321,7 @@ def _stored_profile(case: Case) -> CarbonProfile:
 
 def save_profile(case: Case, values: dict) -> CarbonProfile:
     """The SME's denominators and settings. Raises :class:`EmissionsError` for a bad number."""
-    profile = _stored_profile(case)
+    profile = stored_profile(case)
     for field in ("revenue", "employees", "production_quantity", "cbam_goods_tonnes"):
         raw = values.get(field)
         setattr(profile, field, number(raw, field) if raw not in (None, "") else None)
@@ -342,7 +343,12 @@ def set_materiality(case: Case, user: User, value: str) -> None:
         raise EmissionsError(
             [_("The materiality threshold is a share between 0 and 1, e.g. 0.05.")]
         )
-    profile = _stored_profile(case)
+    profile = stored_profile(case)
     profile.materiality = format(share, "f")
+    from ..review.models import Conclusion
+
+    conclusion = db.session.get(Conclusion, case.id)
+    if conclusion is not None:  # one threshold per case: the conclusion states the same
+        conclusion.materiality = profile.materiality
     db.session.flush()
     log(case, user, "materiality_set", None, None, profile.materiality)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, String
+from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
@@ -25,5 +25,35 @@ class EvidenceFile(db.Model):
     original_name: Mapped[str] = mapped_column(String(255))
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # A replaced file stays, with the row that replaced it; only current files support criteria.
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("evidence_file.id"))
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     uploaded_by: Mapped[User] = relationship()
+    links: Mapped[list[EvidenceLink]] = relationship(
+        back_populates="evidence", cascade="all, delete-orphan", order_by="EvidenceLink.id"
+    )
+
+    @property
+    def current(self) -> bool:
+        return self.superseded_at is None
+
+    @property
+    def criteria(self) -> list[str]:
+        return [link.criterion_code for link in self.links]
+
+
+class EvidenceLink(db.Model):
+    """One evidence file supporting one criterion; a file may support several."""
+
+    __tablename__ = "evidence_link"
+    __table_args__ = (UniqueConstraint("evidence_id", "criterion_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evidence_id: Mapped[int] = mapped_column(ForeignKey("evidence_file.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("verification_case.id"), index=True)
+    criterion_code: Mapped[str] = mapped_column(String(32))
+    linked_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    evidence: Mapped[EvidenceFile] = relationship(back_populates="links")

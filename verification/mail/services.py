@@ -1,13 +1,18 @@
 """Queue an email with the data it belongs to; a task sends it after the commit.
 
-With no ``MAIL_SERVER`` configured (a laptop, the tests), mail is not sent anywhere: it is
-marked ``logged``, written to the log, and platform admins can read it on /admin/outbox.
+Where it goes is ``MAIL_BACKEND`` (docs/configuration.md): ``smtp`` sends it (the default
+whenever ``MAIL_SERVER`` is set); ``console`` (the default otherwise: a laptop) writes it to
+the log; ``file`` writes an ``.eml`` file per message under ``MAIL_FILE_DIR``. The last two
+send nothing: the message is marked ``logged`` and platform admins can read it on
+/admin/outbox.
 """
 
 from __future__ import annotations
 
+import os
 import smtplib
 from email.message import EmailMessage
+from pathlib import Path
 
 from flask import current_app
 
@@ -37,16 +42,18 @@ def deliver(message_id: int) -> None:
     message = db.session.get(OutboundEmail, message_id)
     if message is None or message.status in ("sent", "logged"):
         return
-    server = current_app.config.get("MAIL_SERVER")
-    if not server:
+    backend = backend_name(current_app.config)
+    if backend == "console":
         current_app.logger.info("mail to %s: %s\n%s", message.to, message.subject, message.body)
         message.status, message.sent_at = "logged", utcnow()
         return
-    email = EmailMessage()
-    email["From"] = current_app.config["MAIL_FROM"]
-    email["To"] = message.to
-    email["Subject"] = message.subject
-    email.set_content(message.body)
+    email = _email(message)
+    if backend == "file":
+        path = _write_file(email, message)
+        current_app.logger.info("mail to %s written to %s", message.to, path)
+        message.status, message.sent_at = "logged", utcnow()
+        return
+    server = current_app.config["MAIL_SERVER"]
     with smtplib.SMTP(server, int(current_app.config.get("MAIL_PORT", 25)), timeout=30) as smtp:
         if current_app.config.get("MAIL_STARTTLS"):
             smtp.starttls()
@@ -54,3 +61,44 @@ def deliver(message_id: int) -> None:
             smtp.login(current_app.config["MAIL_USERNAME"], current_app.config["MAIL_PASSWORD"])
         smtp.send_message(email)
     message.status, message.sent_at = "sent", utcnow()
+
+
+BACKENDS = ("console", "file", "smtp")
+
+
+def backend_name(config) -> str:
+    """``MAIL_BACKEND``, or (unset) ``smtp`` when ``MAIL_SERVER`` is set and ``console`` if not.
+
+    Raises ``ValueError`` for an unknown name, or ``smtp`` without a server.
+    """
+    name = config.get("MAIL_BACKEND") or ("smtp" if config.get("MAIL_SERVER") else "console")
+    if name not in BACKENDS:
+        raise ValueError(f"MAIL_BACKEND must be one of {', '.join(BACKENDS)}, not {name!r}")
+    if name == "smtp" and not config.get("MAIL_SERVER"):
+        raise ValueError("MAIL_BACKEND is smtp but MAIL_SERVER is not set")
+    return name
+
+
+def _email(message: OutboundEmail) -> EmailMessage:
+    email = EmailMessage()
+    email["From"] = current_app.config["MAIL_FROM"]
+    email["To"] = message.to
+    email["Subject"] = message.subject
+    email.set_content(message.body)
+    return email
+
+
+def file_dir(app) -> Path:
+    """Where the file backend writes: ``MAIL_FILE_DIR``, by default ``<instance>/mail``."""
+    return Path(app.config.get("MAIL_FILE_DIR") or Path(app.instance_path) / "mail")
+
+
+def _write_file(email: EmailMessage, message: OutboundEmail) -> Path:
+    """Write ``<MAIL_FILE_DIR>/<UTC time>-<id>.eml`` whole (a reader never sees half of it)."""
+    folder = file_dir(current_app)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{utcnow():%Y%m%dT%H%M%S%fZ}-{message.id:08d}.eml"
+    partial = path.with_suffix(".eml.part")
+    partial.write_bytes(email.as_bytes())
+    os.replace(partial, path)
+    return path

@@ -19,7 +19,7 @@ def index():
 @signed_in()
 def dashboard():
     if current_user.has_role(Role.LENDER_ANALYST):
-        return redirect(url_for("registry.index"))
+        return redirect(url_for("lender.index"))
     if current_user.has_role(Role.PLATFORM_ADMIN):
         return redirect(url_for("admin.index"))
     return redirect(url_for("cases.index"))

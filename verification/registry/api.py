@@ -8,6 +8,7 @@ from flask import Blueprint, abort, g, jsonify, request
 from ..access import public
 from ..accounts.api_tokens import require_token
 from ..extensions import csrf
+from ..transactions import read_only
 from . import services
 from .uploads import UploadTooLarge, read_bounded
 from .views import _record
@@ -29,9 +30,56 @@ def openapi():
     )
 
 
+SEARCH_TEXT_MAX = 200
+PER_PAGE_MAX = 100
+
+
+def _bad_request(message: str):
+    return jsonify({"error": message, "status": 400}), 400
+
+
+@bp.route("/statements")
+@public
+def statements():
+    """The registry search (docs/api.md): filters combine; newest first; paginated."""
+    args = request.args
+    text = {k: args.get(k, "").strip() for k in ("organisation", "number", "methodology")}
+    if any(len(v) > SEARCH_TEXT_MAX for v in text.values()):
+        return _bad_request(f"Search text is at most {SEARCH_TEXT_MAX} characters.")
+    status = args.get("status", "")
+    if status and status not in services.STATUSES:
+        return _bad_request(f"status is one of {', '.join(services.STATUSES)}.")
+    numbers = {}
+    for name, default, most in (("page", 1, 100_000), ("per_page", 50, PER_PAGE_MAX)):
+        raw = args.get(name, "")
+        if raw == "":
+            numbers[name] = default
+        elif raw.isascii() and raw.isdigit() and 1 <= int(raw) <= most:
+            numbers[name] = int(raw)
+        else:
+            return _bad_request(f"{name} is a whole number from 1 to {most}.")
+    results = services.find_statements(
+        organisation=text["organisation"] or None,
+        number=text["number"] or None,
+        methodology=text["methodology"] or None,
+        status=status or None,
+        **numbers,
+    )
+    return jsonify(
+        {
+            "statements": [_record(s) for s in results.items],
+            "total": results.total,
+            "page": results.page,
+            "per_page": results.per_page,
+            "pages": results.pages,
+        }
+    )
+
+
 @bp.route("/statements/<number>")
 @public
 def statement(number: str):
+    read_only()  # one query, no BEGIN/COMMIT round trips
     statement = services.find(number)
     if statement is None:
         abort(404)

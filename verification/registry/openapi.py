@@ -15,16 +15,59 @@ from .openapi_schemas import SCHEMAS, STRING, _json, _obj, _ref
 
 ERROR = _ref("Error")
 
+
+def _query(name: str, description: str, max_length: int) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "schema": {"type": "string", "maxLength": max_length},
+        "description": description,
+    }
+
+
 SPEC: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {
         "title": "Verified ESG public API",
         "version": "1",
-        "description": "Statement lookup, statement verification by upload and the carbon "
-        "engine. No account is needed. Every error is JSON: "
+        "description": "Statement lookup, statement verification by upload or by hash, "
+        "organisation search and the carbon engine, with no account; the watchlist and "
+        "portfolio of a lender, with an API token (bearer). Every error is JSON: "
         '`{"error": "<message>", "status": <code>}`.',
     },
     "paths": {
+        "/api/v1/statements": {
+            "get": {
+                "operationId": "searchStatements",
+                "summary": "Search the registry; each statement with its current status",
+                "parameters": [
+                    _query("organisation", "A part of the organisation's name (any case).", 200),
+                    _query("number", "A part of the statement number (any case).", 200),
+                    _query("methodology", "A methodology code, exactly.", 200),
+                    {
+                        "name": "status",
+                        "in": "query",
+                        "schema": {"enum": ["valid", "revoked", "superseded", "expired"]},
+                        "description": "The status as computed today (a valid statement past "
+                        "valid_until is expired).",
+                    },
+                    {
+                        "name": "page",
+                        "in": "query",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 100000},
+                    },
+                    {
+                        "name": "per_page",
+                        "in": "query",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 50},
+                    },
+                ],
+                "responses": {
+                    "200": _json(_ref("StatementList"), "One page of matches, newest first."),
+                    "400": _json(ERROR, "A filter out of range, or a NUL in a parameter."),
+                },
+            }
+        },
         "/api/v1/statements/{number}": {
             "get": {
                 "operationId": "getStatement",
@@ -168,3 +211,9 @@ SPEC: dict[str, Any] = {
         },
     },
 }
+
+# The lender endpoints (organisation search, lookup by hash, watchlist, portfolio) and the
+# rate limit's 429 on every operation: verification/lender/openapi.py.
+from ..lender.openapi import merge  # noqa: E402
+
+merge(SPEC)

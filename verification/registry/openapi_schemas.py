@@ -48,6 +48,7 @@ DECIMAL_IN = {
 WHOLE_IN = {"type": ["integer", "string"], "pattern": "^[0-9]+$"}
 DATE_IN = {"type": "string", "format": "date"}
 STRINGS = {"type": "array", "items": STRING}
+NUMBER = {"type": "string", "pattern": r"^VS-[0-9]{4}-[0-9]{6}$"}
 
 SCHEMAS: dict[str, Any] = {
     "Error": _obj({"error": STRING, "status": {"type": "integer"}}),
@@ -65,7 +66,7 @@ SCHEMAS: dict[str, Any] = {
     ),
     "Statement": _obj(
         {
-            "number": {"type": "string", "pattern": r"^VS-[0-9]{4}-[0-9]{6}$"},
+            "number": NUMBER,
             "status": {
                 "enum": ["valid", "revoked", "superseded", "expired"],
                 "description": "Computed when asked: a valid statement past valid_until "
@@ -76,10 +77,34 @@ SCHEMAS: dict[str, Any] = {
             "methodology": STRING,
             "issued_at": {"type": "string", "format": "date-time"},
             "valid_until": {"type": "string", "format": "date"},
+            "revoked_at": {
+                **_nullable({"type": "string", "format": "date-time"}),
+                "description": "When the verification body revoked it; null if not revoked.",
+            },
+            "revocation_reason": {**TEXT_OR_NULL, "description": "The public reason."},
+            "superseded_by": {
+                **_nullable(NUMBER),
+                "description": "The corrected statement that replaced this one.",
+            },
+            "superseded_at": _nullable({"type": "string", "format": "date-time"}),
+            "supersession_reason": {**TEXT_OR_NULL, "description": "The public reason."},
+            "supersedes": {
+                **_nullable(NUMBER),
+                "description": "The statement this one corrects and replaced.",
+            },
             "pdf_sha256": SHA256,
             "data_sha256": SHA256,
             "pdf_url": {"type": "string", "format": "uri"},
             "page_url": {"type": "string", "format": "uri"},
+        }
+    ),
+    "StatementList": _obj(
+        {
+            "statements": {"type": "array", "items": _ref("Statement")},
+            "total": {"type": "integer", "minimum": 0, "description": "Matches, all pages."},
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
+            "pages": {"type": "integer", "minimum": 1},
         }
     ),
     "Check": _obj(

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from ..accounts.models import Organisation
 from ..extensions import db
@@ -26,26 +27,93 @@ def today() -> date:
 
 
 def find(number: str) -> Statement | None:
-    return db.session.scalar(select(Statement).where(Statement.number == number))
+    """The statement with its organisation and body, in one query (the lookup API's path)."""
+    return db.session.scalar(
+        select(Statement)
+        .options(joinedload(Statement.organisation), joinedload(Statement.verification_body))
+        .where(Statement.number == number)
+    )
 
 
 def search(text: str | None, limit: int = 100) -> list[Statement]:
-    query = (
-        select(Statement)
-        .join(Organisation, Statement.organisation_id == Organisation.id)
-        .order_by(Statement.issued_at.desc())
-        .limit(limit)
-    )
+    """Statements whose organisation or number contains ``text``, newest first."""
+    return find_statements(text=text, per_page=limit).items
+
+
+STATUSES = tuple(str(s) for s in StatementStatus)
+
+
+@dataclass
+class ResultPage:
+    items: list[Statement]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _contains(column, text: str):
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.ilike(f"%{escaped}%", escape="\\")
+
+
+def status_filter(status: str, on: date):
+    """SQL for "the status computed on ``on`` is ``status``": a valid statement past its
+    validity is expired whether or not the scheduled task has stored it yet."""
+    valid, expired = str(StatementStatus.VALID), str(StatementStatus.EXPIRED)
+    if status == valid:
+        return and_(Statement.status == valid, Statement.valid_until >= on)
+    if status == expired:
+        return or_(
+            Statement.status == expired,
+            and_(Statement.status == valid, Statement.valid_until < on),
+        )
+    return Statement.status == status
+
+
+def find_statements(
+    *,
+    text: str | None = None,
+    organisation: str | None = None,
+    number: str | None = None,
+    methodology: str | None = None,
+    status: str | None = None,
+    page: int = 1,
+    per_page: int = 25,
+) -> ResultPage:
+    """The registry search, newest first: ``text`` in the organisation's name or the number,
+    ``organisation`` and ``number`` each alone (case-insensitive substrings), the exact
+    ``methodology`` code, the ``status`` as computed today (one of :data:`STATUSES`)."""
+    query = select(Statement).join(Organisation, Statement.organisation_id == Organisation.id)
     if text and text.strip():
-        like = f"%{text.strip().lower()}%"
         query = query.where(
             or_(
-                Organisation.name.ilike(like),
-                Statement.number.ilike(like),
-                Statement.methodology_code.ilike(like),
+                _contains(Organisation.name, text.strip()),
+                _contains(Statement.number, text.strip()),
             )
         )
-    return list(db.session.scalars(query))
+    if organisation and organisation.strip():
+        query = query.where(_contains(Organisation.name, organisation.strip()))
+    if number and number.strip():
+        query = query.where(_contains(Statement.number, number.strip()))
+    if methodology:
+        query = query.where(Statement.methodology_code == methodology)
+    if status:
+        query = query.where(status_filter(status, today()))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    items = db.session.scalars(
+        query.order_by(Statement.issued_at.desc(), Statement.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return ResultPage(list(items), total or 0, page, per_page)
+
+
+def _when(value) -> str | None:
+    return value.isoformat() if value is not None else None
 
 
 def public_record(statement: Statement, pdf_url: str, page_url: str) -> dict:
@@ -57,6 +125,12 @@ def public_record(statement: Statement, pdf_url: str, page_url: str) -> dict:
         "methodology": statement.methodology_code,
         "issued_at": statement.issued_at.isoformat(),
         "valid_until": statement.valid_until.isoformat(),
+        "revoked_at": _when(statement.revoked_at),
+        "revocation_reason": statement.revocation_reason,
+        "superseded_by": statement.superseded_by.number if statement.superseded_by else None,
+        "superseded_at": _when(statement.superseded_at),
+        "supersession_reason": statement.supersession_reason,
+        "supersedes": statement.supersedes.number if statement.supersedes else None,
         "pdf_sha256": statement.pdf_sha256,
         "data_sha256": statement.data_sha256,
         "pdf_url": pdf_url,
@@ -160,14 +234,44 @@ def verify_pdf(data: bytes) -> VerifyReport:
         add(Check("registered", False, _("No statement on this platform matches this file.")))
     if report.statement is not None:
         status = report.statement.current_status(today())
-        message = _(
-            "Statement %(n)s is %(status)s.", n=report.statement.number, status=status_name(status)
-        )
+        message = status_sentence(report.statement, status)
         # For a file that only claims the number, the status is the registered statement's:
         # reported, but not a check this file passes.
         ok = status == StatementStatus.VALID if statement is not None else None
         add(Check("status", ok, message))
     return report
+
+
+def status_sentence(statement: Statement, status: StatementStatus) -> str:
+    """The status in one sentence, with its date and public reason."""
+    n = statement.number
+    if status == StatementStatus.REVOKED and statement.revoked_at is not None:
+        return _(
+            "Statement %(n)s was revoked on %(date)s. Reason: %(reason)s",
+            n=n,
+            date=statement.revoked_at.date().isoformat(),
+            reason=statement.revocation_reason or "",
+        )
+    if status == StatementStatus.SUPERSEDED and statement.superseded_by is not None:
+        return _(
+            "Statement %(n)s was superseded by %(by)s on %(date)s. Reason: %(reason)s",
+            n=n,
+            by=statement.superseded_by.number,
+            date=(statement.superseded_at or statement.superseded_by.issued_at).date().isoformat(),
+            reason=statement.supersession_reason or "",
+        )
+    if status == StatementStatus.EXPIRED:
+        return _(
+            "Statement %(n)s has expired: it was valid until %(date)s.",
+            n=n,
+            date=statement.valid_until.isoformat(),
+        )
+    return _(
+        "Statement %(n)s is %(status)s (valid until %(date)s).",
+        n=n,
+        status=status_name(status),
+        date=statement.valid_until.isoformat(),
+    )
 
 
 def status_name(status: StatementStatus) -> str:

@@ -26,13 +26,49 @@ def _record(statement) -> dict:
     )
 
 
+PER_PAGE = 25
+
+
+def _page_number(raw: str | None) -> int:
+    return int(raw) if raw and raw.isdigit() and 0 < int(raw) <= 100_000 else 1
+
+
+def methodology_choices() -> list[tuple[str, str]]:
+    """(code, title) of every methodology, one per code (the registry filter)."""
+    from ..methodologies import registry as methodologies
+
+    titles: dict[str, str] = {}
+    for m in methodologies.all_methodologies():
+        titles.setdefault(m.code, m.title)
+    return sorted(titles.items())
+
+
 @bp.route("/registry")
 @public
 def index():
     q = request.args.get("q", "")[:200]
-    statements = services.search(q)
+    methodologies = methodology_choices()
+    methodology = request.args.get("methodology", "")
+    methodology = methodology if methodology in dict(methodologies) else ""
+    status = request.args.get("status", "")
+    status = status if status in services.STATUSES else ""
+    results = services.find_statements(
+        text=q,
+        methodology=methodology or None,
+        status=status or None,
+        page=_page_number(request.args.get("page")),
+        per_page=PER_PAGE,
+    )
     return render_template(
-        "registry/index.html", q=q, statements=statements, today=services.today()
+        "registry/index.html",
+        q=q,
+        methodology=methodology,
+        status=status,
+        methodologies=methodologies,
+        statuses=services.STATUSES,
+        results=results,
+        statements=results.items,
+        today=services.today(),
     )
 
 
@@ -60,11 +96,20 @@ def statement(number: str):
         abort(404)
     import json
 
+    from flask_login import current_user
+
+    from ..statements import permissions as statement_permissions
+
     return render_template(
         "registry/statement.html",
         statement=statement,
         data=json.loads(statement.data_json),
         status=statement.current_status(services.today()),
+        status_sentence=services.status_sentence(
+            statement, statement.current_status(services.today())
+        ),
+        can_revoke=statement_permissions.can_revoke(current_user, statement),
+        can_supersede=statement_permissions.can_supersede(current_user, statement),
     )
 
 

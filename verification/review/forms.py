@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, TextAreaField
+from wtforms import DateField, RadioField, SelectField, SelectMultipleField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -14,8 +14,10 @@ OUTCOME_CHOICES = [
 
 
 class AssignForm(FlaskForm):
-    verifier = SelectField(_l("Verifier"), coerce=int)
+    verifier = SelectField(_l("Verifier"), coerce=int)  # the lead verifier
+    team = SelectMultipleField(_l("Other team members"), coerce=int)
     reviewer = SelectField(_l("Technical reviewer"), coerce=int)
+    due_on = DateField(_l("Due date"), validators=[Optional()])
     reason = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
 
 

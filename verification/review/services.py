@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import date
+
 from sqlalchemy import select
 
 from ..accounts.models import Role, User
@@ -9,7 +12,9 @@ from ..cases.models import Case
 from ..cases.services import TransitionRefused, facts, log, methodology_of, transition
 from ..extensions import db
 from ..workflow.rules import Action, Actor, Assignment, State, refusals
-from .models import Finding, Outcome
+from . import accreditation_services as roster
+from .accreditation_models import CaseTeamMember
+from .models import Finding, NCStatus, Outcome
 
 
 def staff(case: Case, role: Role) -> list[User]:
@@ -27,15 +32,41 @@ def staff(case: Case, role: Role) -> list[User]:
     )
 
 
-def assign(case: Case, user: User, actor: Actor, verifier_id: int, reviewer_id: int, reason=None):
-    """Assign a verifier and an independent reviewer. Raises ``TransitionRefused``."""
-    verifier_ok = any(u.id == verifier_id for u in staff(case, Role.VERIFIER))
-    reviewer_ok = any(u.id == reviewer_id for u in staff(case, Role.REVIEWER))
-    assignment = Assignment(verifier_id, reviewer_id, verifier_ok, reviewer_ok)
+def assign(
+    case: Case,
+    user: User,
+    actor: Actor,
+    verifier_id: int,
+    reviewer_id: int,
+    reason=None,
+    *,
+    team: Iterable[int] = (),
+    due_on: date | None = None,
+    on: date | None = None,
+):
+    """Assign a lead verifier, other team members, an independent reviewer and a due date.
+
+    Accreditation scope and conflicts of interest are checked (``independence.py``) as of
+    ``on`` (today by default). Raises ``TransitionRefused``; nothing is written then.
+    """
+    verifiers = {u.id: u for u in staff(case, Role.VERIFIER)}
+    reviewers = {u.id: u for u in staff(case, Role.REVIEWER)}
+    members = list(dict.fromkeys(team))
+    independence = roster.assignment_problems(
+        case, verifiers, reviewers, verifier_id, members, reviewer_id, due_on, on or roster.today()
+    )
+    assignment = Assignment(
+        verifier_id,
+        reviewer_id,
+        verifier_id in verifiers,
+        reviewer_id in reviewers,
+        problems=tuple(independence),
+    )
     problems = refusals(Action.ASSIGN, facts(case), actor, assignment)
     if problems:
         raise TransitionRefused(problems)
-    case.verifier_id, case.reviewer_id = verifier_id, reviewer_id
+    case.verifier_id, case.reviewer_id, case.due_on = verifier_id, reviewer_id, due_on
+    db.session.add_all(CaseTeamMember(case_id=case.id, user_id=m) for m in members)
     transition(case, Action.ASSIGN, user, actor, reason=reason, assignment=assignment)
 
 
@@ -54,7 +85,17 @@ def record_finding(case: Case, user: User, actor: Actor, code: str, outcome: str
     if finding is None:
         finding = Finding(case_id=case.id, criterion_code=code, verifier_id=user.id)
         db.session.add(finding)
+    was_open_nc = finding.is_open_nc
     finding.outcome, finding.note, finding.verifier_id = outcome, note or "", user.id
+    if finding.is_nonconformity:
+        # A new or re-raised non-conformity is open until the verifier closes it.
+        finding.nc_status, finding.closed_at, finding.closed_by_id = str(NCStatus.OPEN), None, None
+    else:
+        finding.nc_status = None
     db.session.flush()
     log(case, user, "finding_recorded", None, None, f"{code}: {outcome}")
+    if finding.is_open_nc and not was_open_nc:
+        from ..notifications.services import notify
+
+        notify(case, "nonconformity_raised", user, criterion=code)
     return finding

@@ -16,6 +16,7 @@ from ..errors import conflict
 from ..extensions import db
 from ..i18n import translate
 from ..workflow.rules import Action, State
+from . import accreditation_services as roster
 from . import services
 from .forms import FindingForm
 
@@ -32,12 +33,11 @@ def assign(case_id: int):
     if case.state != State.SUBMITTED:
         raise conflict(_("Only a submitted case can be assigned."))
     form = AssignForm()
-    form.verifier.choices = [
-        SelectChoice(u.id, u.name) for u in services.staff(case, Role.VERIFIER)
-    ]
-    form.reviewer.choices = [
-        SelectChoice(u.id, u.name) for u in services.staff(case, Role.REVIEWER)
-    ]
+    verifiers = services.staff(case, Role.VERIFIER)
+    reviewers = services.staff(case, Role.REVIEWER)
+    form.verifier.choices = [SelectChoice(u.id, u.name) for u in verifiers]
+    form.team.choices = [SelectChoice(u.id, u.name) for u in verifiers]
+    form.reviewer.choices = [SelectChoice(u.id, u.name) for u in reviewers]
     if form.validate_on_submit():
         try:
             services.assign(
@@ -47,6 +47,8 @@ def assign(case_id: int):
                 form.verifier.data,
                 form.reviewer.data,
                 reason=form.reason.data or None,
+                team=form.team.data or (),
+                due_on=form.due_on.data,
             )
         except case_services.TransitionRefused as exc:
             db.session.rollback()
@@ -55,7 +57,14 @@ def assign(case_id: int):
         else:
             flash(_("Team assigned."), "success")
             return redirect(url_for("cases.show", case_id=case.id))
-    return render_template("review/assign.html", case=case, form=form)
+    today = roster.today()
+    return render_template(
+        "review/assign.html",
+        case=case,
+        form=form,
+        candidates=roster.candidates(case, verifiers, reviewers, today),
+        today=today,
+    )
 
 
 @bp.route("/<int:case_id>/criteria/<code>/finding", methods=["GET", "POST"])

@@ -88,6 +88,10 @@ class PdfInspection:
     signer_subject: str | None = None
     signer_fingerprint: str | None = None
     signed_at: datetime | None = None
+    #: The time an RFC 3161 timestamp token on the signature attests (token intact and
+    #: valid), and whether its authority chains to one of the trust roots.
+    timestamped_at: datetime | None = None
+    timestamp_trusted: bool = False
     attachment: dict | None = None
     attachment_sha256: str | None = None
     problems: list[str] = field(default_factory=list)
@@ -163,6 +167,8 @@ def _inspect(data: bytes, trust_roots: list[bytes], result: PdfInspection) -> No
         result.signer_subject = verdict.signer_subject
         result.signer_fingerprint = verdict.signer_fingerprint
         result.signed_at = verdict.signed_at
+        result.timestamped_at = verdict.timestamped_at
+        result.timestamp_trusted = verdict.timestamp_trusted
     result.intact, result.trusted, result.covers_whole_file = intact, trusted, covers_whole_file
 
 
@@ -224,6 +230,8 @@ class _Verdict:
     signer_subject: str | None = None
     signer_fingerprint: str | None = None
     signed_at: datetime | None = None
+    timestamped_at: datetime | None = None
+    timestamp_trusted: bool = False
     problems: list[str] = field(default_factory=list)
 
 
@@ -248,6 +256,12 @@ def _check_signature(
         verdict.problems.append("The signature is malformed and cannot be checked.")
         return verdict
     verdict.signed_at = status.signer_reported_dt
+    stamp = status.timestamp_validity
+    if stamp is not None and stamp.intact and stamp.valid:
+        verdict.timestamped_at = stamp.timestamp
+        verdict.timestamp_trusted = stamp.trusted
+    elif stamp is not None:
+        verdict.problems.append("The signature's timestamp is damaged or does not match it.")
 
     digest_ok = status.intact and status.valid
     if not status.intact:

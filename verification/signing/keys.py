@@ -144,6 +144,32 @@ def issue_signing_certificate(
     return pair
 
 
+def write_key_pair(
+    directory: Path,
+    filename: str,
+    key: rsa.RSAPrivateKey,
+    cert: x509.Certificate,
+    passphrase: bytes,
+) -> KeyPair:
+    """Write ``key`` (encrypted with ``passphrase``, mode 0600) and ``cert`` as PEM files.
+
+    Raises:
+        FileExistsError: a target file already exists.
+        ValueError: empty passphrase or bad filename.
+    """
+    pair = _target_paths(directory, filename)
+    _check_inputs(passphrase, 1)
+    _write_pair(pair, key, cert, passphrase)
+    return pair
+
+
+def write_certificates(path: Path, certs: list[x509.Certificate]) -> None:
+    """Write ``certs`` to a new PEM file (mode 0644); raises FileExistsError if present."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pem = b"".join(cert.public_bytes(serialization.Encoding.PEM) for cert in certs)
+    _write_new(path, pem, 0o644)
+
+
 def load_private_key(path: Path, passphrase: bytes) -> rsa.RSAPrivateKey:
     """Read and decrypt a PEM RSA private key.
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -26,14 +27,14 @@ from ..emissions import services as emissions
 from ..extensions import db
 from ..review.models import Outcome
 from ..signing.inspect import inspect_pdf
-from ..signing.pdf_sign import sign_pdf
+from ..signing.pdf_sign import SignatureAppearance, sign_pdf
 from ..timeutil import utcnow
 from ..transactions import on_commit
 from ..workflow.rules import Action, Actor, State
-from . import keys_service
+from . import keys_service, lifecycle
 from .models import IssuanceJob, JobStatus, Statement
 from .numbering import next_number
-from .render import render_statement_pdf, statement_json_bytes
+from .render import SIGNATURE_BOX, render_statement_pdf, statement_json_bytes
 
 ISSUER = Actor(user_id=None, is_system=True)
 
@@ -61,13 +62,23 @@ def enqueue(job_id: int) -> None:
 
 
 def _set_status(job_id: int, status: JobStatus, error: str | None = None) -> None:
-    job = db.session.get(IssuanceJob, job_id)
-    job.status, job.error = str(status), error
+    """Record progress; a job another run finished stays done (a late duplicate run never
+    shows "signing" again to the people waiting)."""
+    db.session.execute(
+        update(IssuanceJob)
+        .where(IssuanceJob.id == job_id, IssuanceJob.status != str(JobStatus.DONE))
+        .values(status=str(status), error=error)
+    )
     db.session.commit()
 
 
-def statement_data(case: Case, number: str, issued_at, valid_until) -> dict:
+def statement_data(case: Case, number: str, issued_at, valid_until, scored=None) -> dict:
+    """The statement's data; ``scored`` is the (inputs, scorecard) to print, else computed."""
+    from .. import sectors
+    from ..scoring import services as scoring
+
     methodology = case_services.methodology_of(case)
+    _given, card = scored or scoring.scorecard_for(case)
     findings = case_services.findings_by_criterion(case)
     counts = {str(o): 0 for o in Outcome}
     for f in findings.values():
@@ -80,7 +91,8 @@ def statement_data(case: Case, number: str, issued_at, valid_until) -> dict:
         "organisation": {
             "name": case.organisation.name,
             "country": case.organisation.country,
-            "sector": case.organisation.sector,
+            "sector": str(sectors.label(case.sector)) if case.sector else None,
+            "sector_code": case.sector,
         },
         "period": {"start": case.period_start.isoformat(), "end": case.period_end.isoformat()},
         "methodology": {
@@ -92,7 +104,7 @@ def statement_data(case: Case, number: str, issued_at, valid_until) -> dict:
         "verification_body": {"name": case.verification_body.name},
         "verifier": case.verifier.name,
         "technical_reviewer": case.reviewer.name,
-        "score": case_services.scorecard(case).as_dict(),
+        "score": scoring.summary(card),
         "findings": counts,
         "criteria": [
             {
@@ -104,10 +116,34 @@ def statement_data(case: Case, number: str, issued_at, valid_until) -> dict:
         ],
         "registry_url": f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/registry/{number}",
     }
+    data.update(_conclusion(case, findings))
+    if (correction := lifecycle.correction_of(case)) is not None:
+        data["supersedes"] = correction.statement.number  # a corrected statement says so
     result, _problems = emissions.result_of(case)
     if result is not None and result.lines:
         data["carbon"] = carbon_summary(result)
     return data
+
+
+def _conclusion(case: Case, findings: dict) -> dict:
+    """The verifier's conclusion as printed: assurance, materiality, opinion, visits."""
+    from ..review.conclusion import site_visits
+    from ..review.models import Conclusion
+
+    conclusion = db.session.get(Conclusion, case.id)
+    if conclusion is None:
+        return {}
+    return {
+        "opinion": conclusion.opinion,
+        "opinion_basis": conclusion.basis or None,
+        "assurance_level": conclusion.assurance_level,
+        "materiality": conclusion.materiality,
+        "site_visits": [
+            {"date": v.visited_on.isoformat(), "site": v.site, "mode": v.mode}
+            for v in site_visits(case)
+        ],
+        "open_nonconformities": sorted(c for c, f in findings.items() if f.is_open_nc),
+    }
 
 
 def _t(kg: Decimal) -> str:
@@ -176,11 +212,16 @@ def run_issuance(job_id: int) -> None:
     if job.number is None:
         job.number = next_number(issued_at.year)
     db.session.commit()  # the number now belongs to this job for every retry
+    if pause := current_app.config["ISSUANCE_PAUSE_SECONDS"]:
+        time.sleep(float(pause))  # tests: a worker to kill mid-way (tests/integration)
 
     body = case.verification_body
     credential = keys_service.active_credential(body)
     valid_until = issued_at.date() + timedelta(days=current_app.config["STATEMENT_VALIDITY_DAYS"])
-    data = statement_data(case, job.number, issued_at, valid_until)
+    from ..scoring import services as scoring
+
+    scored = scoring.scorecard_for(case)
+    data = statement_data(case, job.number, issued_at, valid_until, scored)
     unsigned = render_statement_pdf(
         data,
         templates_dir=ROOT / "templates",
@@ -198,6 +239,8 @@ def run_issuance(job_id: int) -> None:
         chain=[keys / p for p in credential.chain_files.splitlines() if p],
         reason=f"Verification statement {job.number}",
         location=body.name,
+        appearance=SignatureAppearance(box=SIGNATURE_BOX, organisation=body.name),
+        timestamp_url=current_app.config.get("TSA_URL") or None,
     )
     check = inspect_pdf(signed, keys_service.trust_roots())
     if not (check.signed and check.intact and check.trusted):
@@ -220,6 +263,9 @@ def run_issuance(job_id: int) -> None:
     )
     try:
         db.session.add(statement)
+        db.session.flush()
+        lifecycle.after_issue(statement, case)  # supersession, then the "issued" event
+        scoring.store(case, *scored, statement_number=job.number)
         case_services.transition(case, Action.ISSUE, None, ISSUER, reason=job.number)
         job = db.session.get(IssuanceJob, job_id)
         job.status, job.error = str(JobStatus.DONE), None

@@ -77,15 +77,53 @@ class Statement(db.Model):
     data_json: Mapped[str] = mapped_column(Text)
     data_sha256: Mapped[str] = mapped_column(String(64))
     signer_fingerprint: Mapped[str] = mapped_column(String(64))
+    # Lifecycle (docs/statements.md). The reasons are public: the registry shows them.
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    revocation_reason: Mapped[str | None] = mapped_column(Text)
+    # The corrected statement that replaced this one; it points back with ``supersedes_id``.
+    # Deferred: a restore inserts rows in id order, and the newer statement comes later.
+    superseded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("statement.id", deferrable=True, initially="DEFERRED")
+    )
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    supersession_reason: Mapped[str | None] = mapped_column(Text)
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("statement.id"))
+    # When the scheduled task stored the expiry (the pages compute it from valid_until anyway).
+    expired_marked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     organisation: Mapped[Organisation] = relationship(foreign_keys=[organisation_id])
     verification_body: Mapped[Organisation] = relationship(foreign_keys=[verification_body_id])
+    superseded_by: Mapped[Statement | None] = relationship(
+        foreign_keys=[superseded_by_id], remote_side=[id], post_update=True
+    )
+    supersedes: Mapped[Statement | None] = relationship(
+        foreign_keys=[supersedes_id], remote_side=[id]
+    )
 
     def current_status(self, today: date) -> StatementStatus:
         """The status as of ``today``: expiry is computed, whatever the stored column says."""
         if self.status == StatementStatus.VALID and today > self.valid_until:
             return StatementStatus.EXPIRED
         return StatementStatus(self.status)
+
+
+class StatementCorrection(db.Model):
+    """A case of the same organisation that corrects an issued statement.
+
+    Marked by the issuing body's administrator with a public reason; when the case's own
+    statement is issued, it supersedes the corrected one (``statements/lifecycle.py``).
+    """
+
+    __tablename__ = "statement_correction"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("verification_case.id"), primary_key=True)
+    statement_id: Mapped[int] = mapped_column(ForeignKey("statement.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    marked_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    marked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    statement: Mapped[Statement] = relationship()
 
 
 class SigningCredential(db.Model):
@@ -100,11 +138,19 @@ class SigningCredential(db.Model):
     cert_pem: Mapped[str] = mapped_column(Text)
     key_file: Mapped[str] = mapped_column(String(255))  # relative to KEYS_DIR
     chain_files: Mapped[str] = mapped_column(Text, default="")  # newline-separated, relative
-    is_demo: Mapped[bool] = mapped_column(default=False)
+    is_demo: Mapped[bool] = mapped_column(default=False)  # False: imported from a PKCS#12 file
+    # One active credential per body signs new statements; a rotated-out one stays, inactive,
+    # so the statements it signed still name their signer.
     active: Mapped[bool] = mapped_column(default=True)
+    not_after: Mapped[datetime] = mapped_column(UTCDateTime())  # the certificate's end
+    rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     organisation: Mapped[Organisation] = relationship()
+
+    @property
+    def source(self) -> str:
+        return "demo" if self.is_demo else "imported"
 
 
 class TrustAnchor(db.Model):

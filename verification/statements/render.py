@@ -16,6 +16,7 @@ import logging
 import mimetypes
 import re
 import warnings
+from decimal import ROUND_HALF_UP, Decimal
 from io import BytesIO
 from pathlib import Path
 from typing import Any, Protocol
@@ -24,13 +25,27 @@ from urllib.request import url2pathname
 
 import jinja2
 import segno
+from markupsafe import Markup
 from weasyprint import CSS, HTML, Attachment
 from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from .. import charts
 
 TEMPLATE_NAME = "statements/statement.html"
 STYLESHEET_NAME = "statement.css"
 ATTACHMENT_NAME = "statement.json"
 PDF_VARIANT = "pdf/a-3b"
+
+_MM = 72 / 25.4
+#: The box statement.css keeps free for the visible signature, on the last page:
+#: (left, bottom, right, top) in PDF points. ``.signature-block`` is 95 x 22 mm in the
+#: bottom-right corner of the page area (A4, 210 mm wide; margins 16 mm right, 17 mm bottom).
+SIGNATURE_BOX = (
+    round((210 - 16 - 95) * _MM, 2),
+    round(17 * _MM, 2),
+    round((210 - 16) * _MM, 2),
+    round((17 + 22) * _MM, 2),
+)
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
@@ -197,7 +212,20 @@ def _environment(templates_dir: Path, translations: Translations) -> jinja2.Envi
     )
     env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
     env.filters["when"] = _format_when
+    env.filters["decimals"] = _decimals
+    # Charts drawn from the data while rendering (inline SVG; WeasyPrint lays it out).
+    env.globals["pillar_bars"] = lambda *a, **k: Markup(charts.pillar_bars(*a, **k))
+    env.globals["scope_bars"] = lambda *a, **k: Markup(charts.scope_bars(*a, **k))
     return env
+
+
+def _decimals(value: Any, places: int = 1) -> Any:
+    """A number printed with ``places`` decimals (half up); anything else as given."""
+    number = charts.number(value)
+    if number is None:
+        return value
+    step = Decimal(1).scaleb(-places)
+    return format(number.quantize(step, rounding=ROUND_HALF_UP), "f")
 
 
 def _format_when(value: Any) -> str:

@@ -18,6 +18,7 @@ class State(StrEnum):
     SUBMITTED = "submitted"
     ASSIGNED = "assigned"
     IN_REVIEW = "in_review"
+    AWAITING_CLIENT = "awaiting_client"
     IN_TECHNICAL_REVIEW = "in_technical_review"
     APPROVED = "approved"
     ISSUED = "issued"
@@ -28,7 +29,10 @@ class Action(StrEnum):
     SUBMIT = "submit"
     ASSIGN = "assign"
     START_REVIEW = "start_review"
+    REQUEST_CLARIFICATION = "request_clarification"
+    RESUME_REVIEW = "resume_review"
     SEND_TO_TECHNICAL_REVIEW = "send_to_technical_review"
+    RETURN_TO_VERIFIER = "return_to_verifier"
     APPROVE = "approve"
     ISSUE = "issue"
     WITHDRAW = "withdraw"
@@ -39,7 +43,10 @@ TRANSITIONS: dict[Action, tuple[frozenset[State], State]] = {
     Action.SUBMIT: (frozenset({State.DRAFT}), State.SUBMITTED),
     Action.ASSIGN: (frozenset({State.SUBMITTED}), State.ASSIGNED),
     Action.START_REVIEW: (frozenset({State.ASSIGNED}), State.IN_REVIEW),
+    Action.REQUEST_CLARIFICATION: (frozenset({State.IN_REVIEW}), State.AWAITING_CLIENT),
+    Action.RESUME_REVIEW: (frozenset({State.AWAITING_CLIENT}), State.IN_REVIEW),
     Action.SEND_TO_TECHNICAL_REVIEW: (frozenset({State.IN_REVIEW}), State.IN_TECHNICAL_REVIEW),
+    Action.RETURN_TO_VERIFIER: (frozenset({State.IN_TECHNICAL_REVIEW}), State.IN_REVIEW),
     Action.APPROVE: (frozenset({State.IN_TECHNICAL_REVIEW}), State.APPROVED),
     Action.ISSUE: (frozenset({State.APPROVED}), State.ISSUED),
     Action.WITHDRAW: (
@@ -49,6 +56,7 @@ TRANSITIONS: dict[Action, tuple[frozenset[State], State]] = {
                 State.SUBMITTED,
                 State.ASSIGNED,
                 State.IN_REVIEW,
+                State.AWAITING_CLIENT,
                 State.IN_TECHNICAL_REVIEW,
             }
         ),
@@ -58,8 +66,13 @@ TRANSITIONS: dict[Action, tuple[frozenset[State], State]] = {
 
 # States in which the organisation may still change its answers and evidence.
 EDITABLE_STATES = frozenset({State.DRAFT})
-# States in which the verifier may record findings.
-REVIEWING_STATES = frozenset({State.ASSIGNED, State.IN_REVIEW})
+# States in which the verifier may record findings and raise clarification requests.
+REVIEWING_STATES = frozenset({State.ASSIGNED, State.IN_REVIEW, State.AWAITING_CLIENT})
+# States in which the organisation answers clarification requests and non-conformities.
+RESPONDING_STATES = frozenset({State.ASSIGNED, State.IN_REVIEW, State.AWAITING_CLIENT})
+
+OPINIONS = ("unmodified", "modified", "adverse", "disclaimer")
+ASSURANCE_LEVELS = ("limited", "reasonable")
 
 
 @dataclass(frozen=True)
@@ -82,6 +95,14 @@ class CaseFacts:
     without_finding: tuple[str, ...] = ()
     # The verified carbon figures differ from the reported ones by more than the threshold.
     material_misstatement: bool = False
+    open_clarifications: tuple[str, ...] = ()  # criterion codes (or "case") still open
+    open_major_nc: tuple[str, ...] = ()  # criteria with an open major non-conformity
+    open_minor_nc: tuple[str, ...] = ()
+    # The verifier's conclusion; None until drafted.
+    opinion: str | None = None
+    opinion_basis: str = ""
+    assurance_level: str | None = None
+    materiality_set: bool = False
     verifier_id: int | None = None
     reviewer_id: int | None = None
     extra: dict = field(default_factory=dict)
@@ -93,6 +114,8 @@ class Assignment:
     reviewer_id: int | None
     verifier_eligible: bool
     reviewer_eligible: bool
+    # Filled by the independence checks (accreditation scope, conflicts of interest, team).
+    problems: tuple[Message, ...] = ()
 
 
 def _listed(codes: tuple[str, ...]) -> str:
@@ -104,6 +127,7 @@ STATE_NAMES = {
     State.SUBMITTED: N_("submitted"),
     State.ASSIGNED: N_("assigned"),
     State.IN_REVIEW: N_("in review"),
+    State.AWAITING_CLIENT: N_("awaiting the client"),
     State.IN_TECHNICAL_REVIEW: N_("in technical review"),
     State.APPROVED: N_("approved"),
     State.ISSUED: N_("issued"),
@@ -132,7 +156,10 @@ def _who(action: Action, actor: Actor) -> list[Message]:
         Action.WITHDRAW: actor.is_case_member,
         Action.ASSIGN: actor.is_case_vb_admin,
         Action.START_REVIEW: actor.is_case_verifier,
+        Action.REQUEST_CLARIFICATION: actor.is_case_verifier,
+        Action.RESUME_REVIEW: actor.is_case_verifier or actor.is_system,
         Action.SEND_TO_TECHNICAL_REVIEW: actor.is_case_verifier,
+        Action.RETURN_TO_VERIFIER: actor.is_case_reviewer,
         Action.APPROVE: actor.is_case_reviewer,
         Action.ISSUE: actor.is_system,
     }[action]
@@ -144,7 +171,10 @@ def _who(action: Action, actor: Actor) -> list[Message]:
             Action.WITHDRAW: N_("Only a member of the organisation may do this."),
             Action.ASSIGN: N_("Only an administrator of the verification body may do this."),
             Action.START_REVIEW: N_("Only the case's verifier may do this."),
+            Action.REQUEST_CLARIFICATION: N_("Only the case's verifier may do this."),
+            Action.RESUME_REVIEW: N_("Only the case's verifier may do this."),
             Action.SEND_TO_TECHNICAL_REVIEW: N_("Only the case's verifier may do this."),
+            Action.RETURN_TO_VERIFIER: N_("Only the case's technical reviewer may do this."),
             Action.APPROVE: N_("Only the case's technical reviewer may do this."),
             Action.ISSUE: N_("Only the issuance service may do this, after approval."),
         }[action]
@@ -179,22 +209,64 @@ def _what(action: Action, facts: CaseFacts, assignment: Assignment | None) -> li
             reasons.append(N_("The chosen verifier is not a verifier of this verification body."))
         if assignment.reviewer_id is not None and not assignment.reviewer_eligible:
             reasons.append(N_("The chosen reviewer is not a reviewer of this verification body."))
+        reasons += list(assignment.problems)
+    elif action is Action.RESUME_REVIEW and facts.open_clarifications:
+        reasons.append(
+            N_(
+                "Clarification requests still open: %(codes)s.",
+                codes=_listed(facts.open_clarifications),
+            )
+        )
     elif action is Action.SEND_TO_TECHNICAL_REVIEW:
         if facts.without_finding:
             reasons.append(
                 N_("Criteria without a finding: %(codes)s.", codes=_listed(facts.without_finding))
             )
-        if facts.material_misstatement:
+        if facts.open_clarifications:
             reasons.append(
                 N_(
-                    "The verified emissions differ from the reported ones by more than the "
-                    "materiality threshold; the reported data must be corrected first."
+                    "Clarification requests still open: %(codes)s.",
+                    codes=_listed(facts.open_clarifications),
                 )
             )
+        reasons += conclusion_problems(facts)
     elif action in (Action.APPROVE, Action.ISSUE) and (
         facts.reviewer_id is None or facts.reviewer_id == facts.verifier_id
     ):
         reasons.append(N_("An independent technical reviewer must be assigned."))
+    return reasons
+
+
+def conclusion_problems(facts: CaseFacts) -> list[Message]:
+    """Whether the drafted conclusion is complete and consistent with the findings.
+
+    An unmodified opinion cannot stand beside an open major non-conformity or a material
+    misstatement; any other opinion needs its basis written out.
+    """
+    reasons: list[Message] = []
+    if facts.opinion is None or facts.assurance_level is None or not facts.materiality_set:
+        reasons.append(
+            N_("Draft the conclusion first: level of assurance, materiality and opinion.")
+        )
+        return reasons
+    if facts.opinion == "unmodified":
+        if facts.open_major_nc:
+            reasons.append(
+                N_(
+                    "An unmodified opinion cannot be given while major non-conformities are "
+                    "open: %(codes)s.",
+                    codes=_listed(facts.open_major_nc),
+                )
+            )
+        if facts.material_misstatement:
+            reasons.append(
+                N_(
+                    "An unmodified opinion cannot be given: the verified emissions differ from "
+                    "the reported ones by more than the materiality threshold."
+                )
+            )
+    elif not facts.opinion_basis.strip():
+        reasons.append(N_("A modified, adverse or disclaimer opinion needs its basis written out."))
     return reasons
 
 

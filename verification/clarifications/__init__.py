@@ -1,0 +1,1 @@
+"""Clarification requests: the verifier asks, the organisation answers, per criterion."""
