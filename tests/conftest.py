@@ -127,12 +127,14 @@ def make_app(app, settings, instance_dir):
     made = []
 
     def make(overrides: dict | None = None, instance=None):
-        extra = create_app({**settings, **(overrides or {})}, instance or instance_dir)
-        # create_app makes its Celery app the default and the current one; tasks sent or
-        # applied later through the shared task proxies must keep using the session's app
-        # (its broker, queue and database).
-        app.extensions["celery"].set_default()
-        app.extensions["celery"].set_current()
+        try:
+            extra = create_app({**settings, **(overrides or {})}, instance or instance_dir)
+        finally:
+            # create_app makes its Celery app the default and the current one (even when it
+            # then fails); tasks sent or applied later through the shared task proxies must
+            # keep using the session's app (its broker and its database).
+            app.extensions["celery"].set_default()
+            app.extensions["celery"].set_current()
         made.append(extra)
         return extra
 
