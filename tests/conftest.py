@@ -218,3 +218,18 @@ def live_server(settings, instance_dir, live_port, app):
     server.server_close()
     with live_app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture
+def heard():
+    """The statement lifecycle events emitted during the test, as (number, kind)."""
+    from verification.statements import events
+
+    got: list[tuple[str, str]] = []
+
+    def listener(statement, kind):
+        got.append((statement.number, kind))
+
+    events.listen(listener)
+    yield got
+    events.unlisten(listener)

@@ -7,26 +7,12 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import text
 
 from tests.factories import World, setup, sign_in
 from verification.extensions import db
-from verification.statements import events
 from verification.statements.models import Statement
 from verification.timeutil import utcnow
-
-
-@pytest.fixture
-def heard():
-    got: list[tuple[str, str]] = []
-
-    def listener(statement, kind):
-        got.append((statement.number, kind))
-
-    events.listen(listener)
-    yield got
-    events.unlisten(listener)
 
 
 def mark_expired(app):

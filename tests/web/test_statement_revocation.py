@@ -17,24 +17,10 @@ from tests.factories import Clock, World, setup, sign_in
 from verification.audit.models import AuditEvent
 from verification.cases.models import CaseEvent
 from verification.extensions import db
-from verification.statements import events
 from verification.statements.models import Statement
 from verification.timeutil import utcnow
 
 REASON = "The organisation's electricity invoices for Q3 were found to be forged."
-
-
-@pytest.fixture
-def heard():
-    """The statement events emitted during the test, as (number, kind)."""
-    got: list[tuple[str, str]] = []
-
-    def listener(statement, kind):
-        got.append((statement.number, kind))
-
-    events.listen(listener)
-    yield got
-    events.unlisten(listener)
 
 
 @pytest.fixture

@@ -16,24 +16,12 @@ from verification.cases import permissions as perm
 from verification.cases import services as cases
 from verification.cases.models import Case
 from verification.extensions import db
-from verification.statements import events, lifecycle
+from verification.statements import lifecycle
 from verification.statements.issuance import request_issuance, run_issuance
 from verification.statements.models import Statement, StatementCorrection
 from verification.workflow.rules import Action
 
 REASON = "Scope 2 was computed with the wrong grid factor; corrected figures verified."
-
-
-@pytest.fixture
-def heard():
-    got: list[tuple[str, str]] = []
-
-    def listener(statement, kind):
-        got.append((statement.number, kind))
-
-    events.listen(listener)
-    yield got
-    events.unlisten(listener)
 
 
 @pytest.fixture

@@ -27,6 +27,12 @@ from .verifying_forms import ConclusionForm, CorrectionForm, RespondForm, Return
 bp = Blueprint("verifying", __name__, url_prefix="/cases")
 
 
+def _flash_errors(form) -> None:
+    for errors in form.errors.values():
+        for error in errors:
+            flash(error, "error")
+
+
 def _finding(case, code: str) -> Finding:
     finding = db.session.scalar(
         select(Finding).where(Finding.case_id == case.id, Finding.criterion_code == code)
@@ -51,9 +57,7 @@ def nonconformity(case_id: int, code: str):
             abort(403)
         form = correction_form if is_member else respond_form
         if not form.validate_on_submit():
-            for errors in form.errors.values():
-                for error in errors:
-                    flash(error, "error")
+            _flash_errors(form)
             return redirect(url_for(".nonconformity", case_id=case.id, code=code))
         try:
             if is_member:
@@ -141,9 +145,7 @@ def site_visit(case_id: int):
         raise conflict(_("Site visits are recorded while the case is under review."))
     form = SiteVisitForm()
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for error in errors:
-                flash(error, "error")
+        _flash_errors(form)
         return redirect(url_for(".conclusion", case_id=case.id))
     try:
         conclusions.add_site_visit(

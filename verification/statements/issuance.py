@@ -72,13 +72,16 @@ def _set_status(job_id: int, status: JobStatus, error: str | None = None) -> Non
     db.session.commit()
 
 
-def statement_data(case: Case, number: str, issued_at, valid_until, scored=None) -> dict:
+def statement_data(
+    case: Case, number: str, issued_at, valid_until, scored=None, carbon=None
+) -> dict:
     """The statement's data; ``scored`` is the (inputs, scorecard) to print, else computed."""
     from .. import sectors
     from ..scoring import services as scoring
 
     methodology = case_services.methodology_of(case)
-    _given, card = scored or scoring.scorecard_for(case)
+    carbon = emissions.result_of(case) if carbon is None else carbon  # the engine runs once
+    _given, card = scored or scoring.scorecard_for(case, carbon=carbon)
     findings = case_services.findings_by_criterion(case)
     counts = {str(o): 0 for o in Outcome}
     for f in findings.values():
@@ -119,7 +122,7 @@ def statement_data(case: Case, number: str, issued_at, valid_until, scored=None)
     data.update(_conclusion(case, findings))
     if (correction := lifecycle.correction_of(case)) is not None:
         data["supersedes"] = correction.statement.number  # a corrected statement says so
-    result, _problems = emissions.result_of(case)
+    result, _problems = carbon
     if result is not None and result.lines:
         data["carbon"] = carbon_summary(result)
     return data
@@ -220,8 +223,9 @@ def run_issuance(job_id: int) -> None:
     valid_until = issued_at.date() + timedelta(days=current_app.config["STATEMENT_VALIDITY_DAYS"])
     from ..scoring import services as scoring
 
-    scored = scoring.scorecard_for(case)
-    data = statement_data(case, job.number, issued_at, valid_until, scored)
+    carbon = emissions.result_of(case)
+    scored = scoring.scorecard_for(case, carbon=carbon)
+    data = statement_data(case, job.number, issued_at, valid_until, scored, carbon)
     unsigned = render_statement_pdf(
         data,
         templates_dir=ROOT / "templates",
