@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 
 from verification import create_app
 from verification.extensions import db
+from verification.transactions import dispose_engines
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DB = os.environ.get("VERIFICATION_TEST_DATABASE_URL")
@@ -103,8 +104,7 @@ def app(settings, instance_dir):
     with app.app_context():
         upgrade()
     yield app
-    with app.app_context():
-        db.engine.dispose()
+    dispose_engines(app)
 
 
 @pytest.fixture(autouse=True)
@@ -140,8 +140,7 @@ def make_app(app, settings, instance_dir):
 
     yield make
     for extra in made:
-        with extra.app_context():
-            db.engine.dispose()
+        dispose_engines(extra)
 
 
 @pytest.fixture
@@ -216,8 +215,7 @@ def live_server(settings, instance_dir, live_port, app):
     yield settings["PUBLIC_BASE_URL"]
     server.shutdown()
     server.server_close()
-    with live_app.app_context():
-        db.engine.dispose()
+    dispose_engines(live_app)
 
 
 @pytest.fixture

@@ -114,7 +114,7 @@ DEFAULTS: dict[str, object] = {
     "TWO_FACTOR_ISSUER": "Verified ESG",
     # Sensitive actions (approving) need the password (and code) entered this recently.
     "REAUTH_MAX_AGE_SECONDS": 600,
-    # Rate limits per client address (Flask-Limiter; docs/configuration.md#rate-limits).
+    # Rate limits per client address (the limits library; docs/configuration.md#rate-limits).
     # None: on, except in tests (TESTING). Limits are "N per second|minute|hour|day",
     # several joined by ";". Storage: "memory://" counts per process; "redis://host:6379/1"
     # shares the counts between every web process.

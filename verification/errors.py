@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -53,7 +53,12 @@ def register(app: Flask) -> None:
             )
         description = getattr(exc, "user_message", None)
         message = description or MESSAGES.get(code, lambda: exc.description or "")()
-        return _respond(code, message)
+        response = make_response(_respond(code, message))
+        # The exception's own headers (Retry-After of a 429, Allow of a 405) go with it.
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

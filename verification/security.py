@@ -24,6 +24,7 @@ import time
 from datetime import timedelta
 
 from flask import Flask, current_app, flash, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user, user_loaded_from_cookie, user_logged_in
@@ -65,6 +66,8 @@ def init_app(app: Flask) -> None:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, **proxy)  # type: ignore[method-assign]
+    app.session_interface = CookieSessions()
+    app.config.setdefault("REMEMBER_COOKIE_NAME", "remember_token")
     app.after_request(add_headers)
     # First of all before-request functions: CSRF protection reads the form before views do.
     app.before_request_funcs.setdefault(None, []).insert(0, check_input)
@@ -73,12 +76,35 @@ def init_app(app: Flask) -> None:
     user_loaded_from_cookie.connect(_session_started, app)
 
 
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, without the work for a request that brings no session
+    cookie and leaves the session empty (most API and registry requests): no signer is built
+    to open it, no cookie setting is read to save it."""
+
+    def open_session(self, app: Flask, request):  # type: ignore[override]
+        if app.config["SESSION_COOKIE_NAME"] not in request.cookies and app.secret_key:
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session, response) -> None:  # type: ignore[override]
+        if not session and not session.modified:  # nothing to write, nothing to delete
+            if session.accessed:
+                response.vary.add("Cookie")
+            return
+        super().save_session(app, session, response)
+
+
 def add_headers(response):
+    """Each of :data:`HEADERS` the view has not set itself (one pass over the response's
+    headers: Werkzeug's ``setdefault`` raises and catches a KeyError per missing name)."""
+    headers = response.headers
+    present = {name.lower() for name, _value in headers.items()}
     for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
+        if name.lower() not in present:
+            headers.add(name, value)
     max_age = int(current_app.config.get("HSTS_MAX_AGE") or 0)
-    if request.is_secure and max_age > 0:
-        response.headers.setdefault("Strict-Transport-Security", f"max-age={max_age}")
+    if max_age > 0 and request.is_secure:
+        headers.setdefault("Strict-Transport-Security", f"max-age={max_age}")
     return response
 
 
@@ -95,7 +121,9 @@ def check_input() -> None:
     if request.mimetype != "multipart/form-data":
         limit = int(current_app.config["BODY_MAX_BYTES"])
         request.max_content_length = min(limit, request.max_content_length or limit)
-    texts = [request.path, *(x for pair in request.args.items(multi=True) for x in pair)]
+    texts = [request.path]
+    if request.query_string:
+        texts += (x for pair in request.args.items(multi=True) for x in pair)
     if request.mimetype in FORM_TYPES and request.method in ("POST", "PUT", "PATCH"):
         # (a multipart part whose header cannot be read has the name None)
         fields = [x or "" for pair in request.form.items(multi=True) for x in pair]
@@ -120,9 +148,19 @@ def _session_started(app: Flask, user=None, **extra) -> None:
     session[SIGNED_IN_AT] = session[SEEN_AT] = _now()
 
 
+def may_be_signed_in() -> bool:
+    """False when the request brings neither a session cookie nor a remember cookie: nobody
+    can be signed in, and Flask-Login need not be asked (it hashes the client's address and
+    agent to check the session's origin). The app has no request loader."""
+    cookies, config = request.cookies, current_app.config
+    return config["SESSION_COOKIE_NAME"] in cookies or config["REMEMBER_COOKIE_NAME"] in cookies
+
+
 def expire_session():
     """End a signed-in session that is too old or was idle too long; note activity."""
-    if request.endpoint == "static" or not current_user.is_authenticated:
+    if request.endpoint == "static" or not may_be_signed_in():
+        return None
+    if not current_user.is_authenticated:
         return None
     now = _now()
     signed_in_at, seen_at = session.get(SIGNED_IN_AT), session.get(SEEN_AT)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Flask
-from sqlalchemy import event
+from flask import Flask, current_app
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session
 
 from .extensions import db
@@ -52,9 +52,39 @@ def read_only() -> None:
         db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
+AUTOCOMMIT_ENGINE = "autocommit_engine"
+
+
+def autocommit_engine() -> Engine:
+    """An engine on the app's database whose connections are made in autocommit, for reads
+    that stand alone, outside any request's session (``readpath.py``): no BEGIN and no
+    ROLLBACK round trips. Made on first use, one per app. Its own pool, because switching
+    connections of the main pool to autocommit and back costs on every use (about 0.04 ms
+    of a 0.6 ms lookup); under gunicorn's sync workers it holds one connection a worker."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    engine = app.extensions.get(AUTOCOMMIT_ENGINE)
+    if engine is None:
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options["isolation_level"] = "AUTOCOMMIT"
+        options["pool_reset_on_return"] = None  # no transaction is ever left to roll back
+        engine = app.extensions[AUTOCOMMIT_ENGINE] = create_engine(db.engine.url, **options)
+    return engine
+
+
+def dispose_engines(app: Flask) -> None:
+    """Close every pooled connection of ``app`` (tests, benchmarks, after a fork)."""
+    with app.app_context():
+        db.engine.dispose()
+        extra = app.extensions.pop(AUTOCOMMIT_ENGINE, None)
+        if extra is not None:
+            extra.dispose()
+
+
 def setup_request_transactions(app: Flask) -> None:
     @app.after_request
     def _finish(response):
+        if not db.session.registry.has():
+            return response  # the request never used the session
         # Anything that answered with an error changes nothing.
         if response.status_code < 400:
             db.session.commit()

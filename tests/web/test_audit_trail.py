@@ -23,6 +23,7 @@ from verification.audit.chain import ZERO_HASH, event_hash
 from verification.audit.models import AuditEvent, AuditHead
 from verification.cases.models import Answer, Case, CaseEvent
 from verification.extensions import db
+from verification.transactions import dispose_engines
 
 ANSWERS = {
     "answer-E1": "12,000",
@@ -469,8 +470,7 @@ def restore_target(app, settings, tmp_path):
     with target.app_context():
         upgrade()
     yield target
-    with target.app_context():
-        db.engine.dispose()
+    dispose_engines(target)
 
 
 def test_a_restored_backup_still_verifies(app, restore_target, tmp_path):

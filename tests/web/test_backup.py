@@ -50,6 +50,7 @@ from verification.evidence.models import EvidenceFile
 from verification.extensions import db
 from verification.review.models import Finding
 from verification.statements.models import Statement
+from verification.transactions import dispose_engines
 from verification.types import UTCDateTime
 
 BIG_PDF = b"%PDF-1.7\n" + os.urandom(3 * 1024 * 1024)
@@ -167,8 +168,7 @@ def target_app(app, settings, tmp_path_factory):
     with target.app_context():
         upgrade()
     yield target
-    with target.app_context():
-        db.engine.dispose()
+    dispose_engines(target)
 
 
 @pytest.fixture

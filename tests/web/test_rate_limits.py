@@ -95,4 +95,11 @@ def test_counts_are_shared_through_redis(app, make_app):
 def test_unreachable_storage_lets_requests_through(app, make_app, caplog):
     broken = make_app({"RATELIMIT_STORAGE_URI": "redis://127.0.0.1:9/0"}).test_client()
     assert broken.get("/api/v1/organisations", environ_base=_address()).status_code == 200
-    assert "Swallowing error" in caplog.text
+    assert "request let through" in caplog.text
+
+
+@pytest.mark.parametrize("setting", ["RATELIMIT_PUBLIC", "RATELIMIT_UPLOAD", "RATELIMIT_LOGIN"])
+def test_a_malformed_limit_stops_the_app_with_its_name(app, make_app, setting):
+    """Found at start-up even with the limits off (as in tests), not on the first request."""
+    with pytest.raises(ValueError, match=setting):
+        make_app({setting: "lots per minute", "RATELIMIT_ENABLED": False})

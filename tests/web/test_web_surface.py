@@ -195,3 +195,33 @@ def test_oversized_and_malformed_input_is_refused_before_any_view(app, client):
     nul = {"email": "a\x00@example.com", "password": "x"}
     assert client.post("/login", data=nul).status_code == 400
     assert client.get("/registry?q=plain").status_code == 200
+
+
+def test_a_view_setting_a_header_of_the_list_keeps_its_own(app):
+    from flask import Response
+
+    response = Response("x", headers={"X-Frame-Options": "SAMEORIGIN"})
+    with app.test_request_context("/"):
+        security.add_headers(response)
+    assert response.headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_request_without_cookies_gets_none(app, client):
+    """The registry and the API are read by scripts without cookies: none is set for them,
+    and a signed-in person's session still is kept."""
+    for path in ("/api/v1/openapi.json", "/registry", "/api/v1/statements/VS-2026-000001"):
+        response = client.get(path)
+        assert "Set-Cookie" not in response.headers, path
+        assert "Cookie" in response.headers.get("Vary", ""), path  # Flask-Login reads it
+    with setup(app):
+        person = World().sme_user
+    sign_in(client, person)
+    assert client.get("/cases/").status_code == 200
+
+
+def test_error_answers_keep_their_own_headers(app, client):
+    response = client.post("/registry")  # GET only
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "HEAD"}
+    _headers_ok(response)

@@ -25,6 +25,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from ..access import public, signed_in
+from ..security import may_be_signed_in
 from . import throttle, twofactor
 from .passwords import check_password
 from .views import _safe_next
@@ -67,7 +68,9 @@ def gate():
     """A user with 2FA on needs a session that passed it (one started before 2FA was turned
     on, or by another way in, is ended); a user who must have 2FA and has not enrolled
     sees nothing but the enrolment page, public pages and sign out."""
-    if request.endpoint in (None, "static") or not current_user.is_authenticated:
+    if request.endpoint in (None, "static") or not may_be_signed_in():
+        return None
+    if not current_user.is_authenticated:
         return None
     user = current_user
     if twofactor.is_enabled(user):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, g, jsonify, request, url_for
+from flask import Blueprint, g, jsonify, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -15,7 +15,8 @@ from ..access import public
 from ..accounts.api_tokens import require_token
 from ..accounts.models import Role
 from ..extensions import csrf, db
-from ..registry.services import public_record, today
+from ..registry.records import record_of
+from ..registry.services import today
 from ..statements.models import Statement
 from ..transactions import read_only
 from . import portfolio, services
@@ -34,11 +35,7 @@ def _error(status: int, message: str):
 def _statement(statement: Statement | None) -> dict | None:
     if statement is None:
         return None
-    return public_record(
-        statement,
-        pdf_url=url_for("registry.pdf", number=statement.number, _external=True),
-        page_url=url_for("registry.statement", number=statement.number, _external=True),
-    )
+    return record_of(statement, today())
 
 
 def _organisation(organisation) -> dict:

@@ -8,10 +8,9 @@ from flask import Blueprint, abort, g, jsonify, request
 from ..access import public
 from ..accounts.api_tokens import require_token
 from ..extensions import csrf
-from ..transactions import read_only
 from . import services
+from .records import lookup, public_record, record_of
 from .uploads import UploadTooLarge, read_bounded
-from .views import _record
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -67,7 +66,7 @@ def statements():
     )
     return jsonify(
         {
-            "statements": [_record(s) for s in results.items],
+            "statements": [record_of(s, services.today()) for s in results.items],
             "total": results.total,
             "page": results.page,
             "per_page": results.per_page,
@@ -79,11 +78,10 @@ def statements():
 @bp.route("/statements/<number>")
 @public
 def statement(number: str):
-    read_only()  # one query, no BEGIN/COMMIT round trips
-    statement = services.find(number)
-    if statement is None:
+    fields = lookup(number)  # one query in autocommit, outside any transaction
+    if fields is None:
         abort(404)
-    return jsonify(_record(statement))
+    return jsonify(public_record(fields, services.today()))
 
 
 @bp.route("/verify", methods=["POST"])
@@ -102,7 +100,7 @@ def verify():
     report = services.verify_pdf(data)
     body = report.as_dict()
     if report.statement is not None:
-        body["statement"] = _record(report.statement)
+        body["statement"] = record_of(report.statement, services.today())
     return jsonify(body)
 
 

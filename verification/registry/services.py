@@ -112,32 +112,6 @@ def find_statements(
     return ResultPage(list(items), total or 0, page, per_page)
 
 
-def _when(value) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def public_record(statement: Statement, pdf_url: str, page_url: str) -> dict:
-    return {
-        "number": statement.number,
-        "status": str(statement.current_status(today())),
-        "organisation": statement.organisation.name,
-        "verification_body": statement.verification_body.name,
-        "methodology": statement.methodology_code,
-        "issued_at": statement.issued_at.isoformat(),
-        "valid_until": statement.valid_until.isoformat(),
-        "revoked_at": _when(statement.revoked_at),
-        "revocation_reason": statement.revocation_reason,
-        "superseded_by": statement.superseded_by.number if statement.superseded_by else None,
-        "superseded_at": _when(statement.superseded_at),
-        "supersession_reason": statement.supersession_reason,
-        "supersedes": statement.supersedes.number if statement.supersedes else None,
-        "pdf_sha256": statement.pdf_sha256,
-        "data_sha256": statement.data_sha256,
-        "pdf_url": pdf_url,
-        "page_url": page_url,
-    }
-
-
 @dataclass
 class Check:
     name: str

@@ -5,7 +5,7 @@ These URLs are stable: lenders script against them.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, render_template, request, send_file
 from sqlalchemy import select
 
 from ..access import public
@@ -16,14 +16,6 @@ from .forms import VerifyForm
 from .uploads import UploadTooLarge, read_bounded
 
 bp = Blueprint("registry", __name__)
-
-
-def _record(statement) -> dict:
-    return services.public_record(
-        statement,
-        pdf_url=url_for("registry.pdf", number=statement.number, _external=True),
-        page_url=url_for("registry.statement", number=statement.number, _external=True),
-    )
 
 
 PER_PAGE = 25

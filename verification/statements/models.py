@@ -29,6 +29,14 @@ class StatementStatus(StrEnum):
     EXPIRED = "expired"
 
 
+def status_on(stored: str, valid_until: date, today: date) -> StatementStatus:
+    """The status as of ``today``: a valid statement past ``valid_until`` is expired, whether
+    or not the scheduled task has stored it yet."""
+    if stored == StatementStatus.VALID and today > valid_until:
+        return StatementStatus.EXPIRED
+    return StatementStatus(stored)
+
+
 def _in(column: str, enum: type[StrEnum]) -> str:
     return f"{column} IN ({', '.join(repr(str(v)) for v in enum)})"
 
@@ -103,9 +111,7 @@ class Statement(db.Model):
 
     def current_status(self, today: date) -> StatementStatus:
         """The status as of ``today``: expiry is computed, whatever the stored column says."""
-        if self.status == StatementStatus.VALID and today > self.valid_until:
-            return StatementStatus.EXPIRED
-        return StatementStatus(self.status)
+        return status_on(self.status, self.valid_until, today)
 
 
 class StatementCorrection(db.Model):
