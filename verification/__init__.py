@@ -82,6 +82,9 @@ def register_extensions(app: Flask) -> None:
     from .lender import alerts
 
     alerts.init_app(app)  # lender alerts on statement events (docs/lender.md)
+    from .registry import cache
+
+    cache.init_app(app)  # the lookup API's cache, PostgreSQL only (docs/statements.md)
 
 
 def register_blueprints(app: Flask) -> None:

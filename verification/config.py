@@ -123,6 +123,9 @@ DEFAULTS: dict[str, object] = {
     "RATELIMIT_PUBLIC": "300 per minute",
     "RATELIMIT_UPLOAD": "20 per minute",
     "RATELIMIT_LOGIN": "30 per minute; 300 per hour",
+    # Seconds a statement record may be answered from the lookup API's cache at most
+    # (PostgreSQL only; kept current by notifications; 0: off). docs/statements.md.
+    "REGISTRY_CACHE_SECONDS": 5,
     # argon2id cost (argon2-cffi's defaults: RFC 9106 low-memory profile).
     "ARGON2_TIME_COST": 3,
     "ARGON2_MEMORY_COST": 65536,
@@ -166,6 +169,7 @@ _JSON_SETTINGS = {
     "TWO_FACTOR_REQUIRED_ROLES",
     "REAUTH_MAX_AGE_SECONDS",
     "RATELIMIT_ENABLED",
+    "REGISTRY_CACHE_SECONDS",
 }
 
 

@@ -6,7 +6,7 @@ driver's cursor takes the compiled SQL and the parameters, and the columns' own 
 processors (the same SQLAlchemy would apply: ``UTCDateTime``, SQLite's dates) turn the row
 into values. What is skipped is SQLAlchemy's per-execution machinery (the compiled-cache
 lookup, the execution context, the result object), about 0.14 ms of a 0.6 ms lookup
-(bench/registry.py, docs/performance.md).
+(bench/registry.py; bench/README.md).
 
 Only for one-row reads whose parameters the driver takes as they are (strings, numbers):
 the parameters get no bind processing. ``tests/integration/test_registry_records.py``

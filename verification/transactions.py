@@ -72,8 +72,12 @@ def autocommit_engine() -> Engine:
 
 
 def dispose_engines(app: Flask) -> None:
-    """Close every pooled connection of ``app`` (tests, benchmarks, after a fork)."""
+    """Close every connection of ``app`` to its database: both pools and the lookup cache's
+    listening connection (tests, benchmarks)."""
     with app.app_context():
+        cache = app.extensions.get("registry_cache")
+        if cache is not None:
+            cache.close()
         db.engine.dispose()
         extra = app.extensions.pop(AUTOCOMMIT_ENGINE, None)
         if extra is not None:

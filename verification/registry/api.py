@@ -9,6 +9,7 @@ from ..access import public
 from ..accounts.api_tokens import require_token
 from ..extensions import csrf
 from . import services
+from .cache import cached
 from .records import lookup, public_record, record_of
 from .uploads import UploadTooLarge, read_bounded
 
@@ -78,7 +79,7 @@ def statements():
 @bp.route("/statements/<number>")
 @public
 def statement(number: str):
-    fields = lookup(number)  # one query in autocommit, outside any transaction
+    fields = cached(number, lookup)  # cache.py; else one query in autocommit
     if fields is None:
         abort(404)
     return jsonify(public_record(fields, services.today()))
