@@ -88,6 +88,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .accounts.organisation_views import bp as organisations_bp
     from .accounts.team_views import bp as team_bp
     from .accounts.token_views import bp as tokens_bp
     from .accounts.twofactor_views import bp as twofactor_bp
@@ -114,6 +115,7 @@ def register_blueprints(app: Flask) -> None:
         main_bp,
         accounts_bp,
         team_bp,
+        organisations_bp,
         tokens_bp,
         twofactor_bp,
         cases_bp,

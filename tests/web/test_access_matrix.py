@@ -87,6 +87,21 @@ RULES = {
             admin=302,
         ),
     ),
+    "organisations.edit": (
+        # the SME's own page: its admin and platform admins; another organisation's admin
+        # does not learn it exists
+        "GET",
+        lambda d: f"/organisations/{d['sme_org']}",
+        expect(
+            403,
+            anonymous=LOGIN,
+            sme=200,
+            other_sme=404,
+            vb_admin=404,
+            other_vb_admin=404,
+            admin=200,
+        ),
+    ),
     "team.accept": ("GET", lambda d: "/invite/no-such-token", expect(410)),
     "team.forgot": ("GET", lambda d: "/forgot", ALL_OK),
     "tokens.index": (
@@ -408,6 +423,7 @@ def test_route_role_matrix(app):
         "anchor": anchor,
         "line": line,
         "sme_user": world.sme_user.id,
+        "sme_org": world.sme.id,
         "accreditation": world.accreditations[0].id,
     }
     users = {

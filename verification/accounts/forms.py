@@ -106,3 +106,20 @@ class NewOrganisationForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.sector.choices = sector_choices(_l("None"))
+
+
+class OrganisationProfileForm(FlaskForm):
+    """An organisation's country and sector (accounts/services.update_organisation)."""
+
+    country = StringField(
+        _l("Country (ISO code, e.g. CN)"), validators=[DataRequired(), Length(min=2, max=2)]
+    )
+    sector = SelectField(
+        _l("Sector (NACE Rev. 2 section of the main activity)"),
+        default="",
+        validators=[Optional()],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sector.choices = sector_choices(_l("None recorded"))

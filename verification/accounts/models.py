@@ -40,6 +40,13 @@ ROLES_BY_KIND: dict[OrgKind, set[Role]] = {
     OrgKind.PLATFORM: {Role.PLATFORM_ADMIN},
 }
 
+# The role that administers an organisation of each kind (its team, country and sector).
+# Lenders and the platform have none of their own: platform admins look after them.
+ADMIN_ROLE_BY_KIND: dict[OrgKind, Role] = {
+    OrgKind.SME: Role.SME_ADMIN,
+    OrgKind.VERIFICATION_BODY: Role.VB_ADMIN,
+}
+
 
 def new_stamp() -> str:
     return secrets.token_hex(16)

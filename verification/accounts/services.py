@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..sectors import is_section
-from .models import ROLES_BY_KIND, Organisation, OrgKind, Role, User
+from .models import ADMIN_ROLE_BY_KIND, ROLES_BY_KIND, Organisation, OrgKind, Role, User
 from .passwords import check_against_dummy, check_password, hash_password, needs_rehash
 from .policy import password_problem
 
@@ -30,19 +30,64 @@ def find_organisation(name: str) -> Organisation | None:
     )
 
 
+def _check_sector(sector: str | None) -> None:
+    if sector is not None and not is_section(sector):
+        raise AccountError(
+            _(
+                "%(sector)s is not a NACE Rev. 2 section: the sector is a letter A to U.",
+                sector=sector,
+            )
+        )
+
+
 def create_organisation(
     kind: OrgKind, name: str, country: str | None = None, sector: str | None = None
 ) -> Organisation:
     """Raises :class:`AccountError` if the name is taken or the sector is not a NACE Rev. 2
     section letter (A to U)."""
-    if sector is not None and not is_section(sector):
-        raise AccountError(_("The sector must be a NACE Rev. 2 section letter, A to U."))
+    _check_sector(sector)
     if find_organisation(name) is not None:
         raise AccountError(_("An organisation named %(name)s already exists.", name=name.strip()))
     org = Organisation(kind=str(kind), name=name.strip(), country=country, sector=sector)
     db.session.add(org)
     db.session.flush()
     return org
+
+
+def can_edit_organisation(user: User, organisation: Organisation) -> bool:
+    """Change the country and sector: the organisation's own admin (SME admin of an SME,
+    VB admin of a verification body; lenders have no admin role), or any platform admin."""
+    if user.has_role(Role.PLATFORM_ADMIN):
+        return True
+    admin_role = ADMIN_ROLE_BY_KIND.get(OrgKind(organisation.kind))
+    return (
+        admin_role is not None
+        and user.organisation_id == organisation.id
+        and user.has_role(admin_role)
+    )
+
+
+def update_organisation(
+    organisation: Organisation, country: str | None, sector: str | None
+) -> Organisation:
+    """Record the organisation's country (ISO 3166-1 alpha-2, upper-cased; None for none)
+    and sector (a NACE Rev. 2 section letter; None for none).
+
+    Cases already opened keep the sector they pinned (``cases.services.open_case``); cases
+    opened afterwards pin the new one. Raises :class:`AccountError` for a new country that
+    is not two letters or a sector that is not a letter A to U; nothing is changed then.
+    The country as stored is kept unchecked: ``flask orgs set-sector`` passes it back, and
+    the create path does not check it (the forms take any two characters).
+    """
+    if country is not None and country != organisation.country:
+        country = country.strip().upper()
+        if not (len(country) == 2 and country.isascii() and country.isalpha()):
+            raise AccountError(_("The country must be a two-letter ISO code, such as CN or DE."))
+    _check_sector(sector)
+    organisation.country = country
+    organisation.sector = sector
+    db.session.flush()
+    return organisation
 
 
 def create_user(org: Organisation, role: Role, email: str, name: str, password: str) -> User:

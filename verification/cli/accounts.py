@@ -4,7 +4,13 @@ import click
 from flask.cli import with_appcontext
 
 from ..accounts.models import OrgKind, Role
-from ..accounts.services import AccountError, create_organisation, create_user, find_organisation
+from ..accounts.services import (
+    AccountError,
+    create_organisation,
+    create_user,
+    find_organisation,
+    update_organisation,
+)
 from ..extensions import db
 
 
@@ -35,16 +41,18 @@ def create_org(kind, name, country, sector):
 @with_appcontext
 def set_sector(name, sector):
     """Record an organisation's NACE Rev. 2 section (A-U); new cases pin it."""
-    from ..sectors import SECTIONS, label
+    from ..sectors import label
 
     org = find_organisation(name)
     if org is None:
         raise click.ClickException(f"no organisation named {name!r}")
     code = sector.strip().upper()
-    if code not in SECTIONS:
-        raise click.ClickException(f"{sector!r} is not a NACE Rev. 2 section (A-U)")
-    org.sector = code
-    db.session.commit()
+    try:  # the service of the organisation page; the country is kept as it is
+        update_organisation(org, org.country, code)
+        db.session.commit()
+    except AccountError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
     click.echo(f"{org.name}: sector {label(code)} (cases opened from now on pin it)")
 
 
