@@ -277,3 +277,10 @@ def test_issued_statements_are_visibly_signed_and_timestamped(app, world, monkey
         check = inspect_pdf(pdf, [*keys_service.trust_roots(), tsa_ca.root.pem])
     assert check.verified and check.timestamped_at is not None and check.timestamp_trusted
     assert check.timestamped_at >= statement.issued_at - dt.timedelta(seconds=1)
+    # The attested time is stored, and the registry page and the API record show it.
+    assert statement.timestamped_at == check.timestamped_at
+    client = app.test_client()
+    record = client.get(f"/api/v1/statements/{statement.number}").get_json()
+    assert record["timestamped_at"] == check.timestamped_at.isoformat()
+    page = client.get(f"/registry/{statement.number}").text
+    assert check.timestamped_at.strftime("%Y-%m-%d %H:%M:%S UTC") in page

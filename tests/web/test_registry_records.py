@@ -53,6 +53,7 @@ def test_each_state_reads_as_it_should(app, client, statements):
     assert answers[revoked]["revocation_reason"] == "Evidence found to be forged."
     assert answers[old]["status"] == "superseded" and answers[old]["superseded_by"] == valid
     assert answers[expired]["status"] == "expired"
+    assert answers[valid]["timestamped_at"] is None  # no TSA_URL in tests
     issued_at = answers[valid]["issued_at"]
     assert issued_at.endswith("+00:00"), issued_at  # aware UTC on both databases
     assert answers[valid]["pdf_url"].endswith(f"/registry/{valid}.pdf")

@@ -94,6 +94,11 @@ SCHEMAS: dict[str, Any] = {
             },
             "pdf_sha256": SHA256,
             "data_sha256": SHA256,
+            "timestamped_at": {
+                **_nullable({"type": "string", "format": "date-time"}),
+                "description": "The time the signature's RFC 3161 timestamp attests, from a "
+                "timestamp authority; null when the statement was signed without one.",
+            },
             "pdf_url": {"type": "string", "format": "uri"},
             "page_url": {"type": "string", "format": "uri"},
         }

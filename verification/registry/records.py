@@ -47,6 +47,7 @@ LOOKUP = (
         _older.c.number.label("supersedes"),
         _statement.c.pdf_sha256,
         _statement.c.data_sha256,
+        _statement.c.timestamped_at,
     )
     .join_from(_statement, _organisation, _organisation.c.id == _statement.c.organisation_id)
     .join(_body, _body.c.id == _statement.c.verification_body_id)
@@ -82,6 +83,7 @@ def fields_of(statement: Statement) -> dict:
         "supersedes": statement.supersedes.number if statement.supersedes else None,
         "pdf_sha256": statement.pdf_sha256,
         "data_sha256": statement.data_sha256,
+        "timestamped_at": statement.timestamped_at,
     }
 
 
@@ -108,6 +110,7 @@ def public_record(fields: Mapping, today: date) -> dict:
         "supersedes": fields["supersedes"],
         "pdf_sha256": fields["pdf_sha256"],
         "data_sha256": fields["data_sha256"],
+        "timestamped_at": _when(fields["timestamped_at"]),
         "pdf_url": url_for("registry.pdf", number=number, _external=True),
         "page_url": url_for("registry.statement", number=number, _external=True),
     }

@@ -264,6 +264,7 @@ def run_issuance(job_id: int) -> None:
         data_json=json.dumps(data, sort_keys=True),
         data_sha256=hashlib.sha256(statement_json_bytes(data)).hexdigest(),
         signer_fingerprint=credential.fingerprint,
+        timestamped_at=check.timestamped_at,
     )
     try:
         db.session.add(statement)

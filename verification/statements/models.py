@@ -85,6 +85,9 @@ class Statement(db.Model):
     data_json: Mapped[str] = mapped_column(Text)
     data_sha256: Mapped[str] = mapped_column(String(64))
     signer_fingerprint: Mapped[str] = mapped_column(String(64))
+    # The time the signature's RFC 3161 timestamp token attests (TSA_URL); None without one,
+    # and for statements issued before the column existed (their PDF still carries it).
+    timestamped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Lifecycle (docs/statements.md). The reasons are public: the registry shows them.
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
