@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from tests.factories import World, org, setup, sign_in
 from verification.accounts.models import Organisation, OrgKind, User
-from verification.accounts.services import AccountError, update_organisation
+from verification.accounts.services import AccountError, create_organisation, update_organisation
 from verification.cases import services as cases
 from verification.cases.models import Case
 from verification.extensions import db
@@ -177,3 +177,14 @@ def test_set_sector_goes_through_the_service_and_keeps_the_country(app, world):
     bad = runner.invoke(args=["orgs", "set-sector", world.sme.name, "Z"])
     assert bad.exit_code == 1 and "Z is not a NACE Rev. 2 section" in bad.output
     assert _recorded(app, world.sme.id) == ("CN", "J")
+
+
+def test_organisations_are_created_with_a_checked_country(app):
+    """Registration, the admin's new-organisation page and `flask orgs create` share the
+    page's rule: two letters, stored upper-case; anything else is refused."""
+    with setup(app):
+        assert create_organisation(OrgKind.SME, "Lowercase Co", country="cn").country == "CN"
+        assert create_organisation(OrgKind.SME, "No Country Co", country=" ").country is None
+        for bad in ("C1", "CHN", "中国"):
+            with pytest.raises(AccountError, match="two-letter ISO code"):
+                create_organisation(OrgKind.SME, f"Bad {bad}", country=bad)

@@ -40,11 +40,22 @@ def _check_sector(sector: str | None) -> None:
         )
 
 
+def _country(country: str | None) -> str | None:
+    """An ISO 3166-1 alpha-2 code, upper-cased; None for none. Raises :class:`AccountError`."""
+    if country is None or not country.strip():
+        return None
+    code = country.strip().upper()
+    if not (len(code) == 2 and code.isascii() and code.isalpha()):
+        raise AccountError(_("The country must be a two-letter ISO code, such as CN or DE."))
+    return code
+
+
 def create_organisation(
     kind: OrgKind, name: str, country: str | None = None, sector: str | None = None
 ) -> Organisation:
-    """Raises :class:`AccountError` if the name is taken or the sector is not a NACE Rev. 2
-    section letter (A to U)."""
+    """Raises :class:`AccountError` if the name is taken, the country is not a two-letter
+    code or the sector is not a NACE Rev. 2 section letter (A to U)."""
+    country = _country(country)
     _check_sector(sector)
     if find_organisation(name) is not None:
         raise AccountError(_("An organisation named %(name)s already exists.", name=name.strip()))
@@ -76,13 +87,11 @@ def update_organisation(
     Cases already opened keep the sector they pinned (``cases.services.open_case``); cases
     opened afterwards pin the new one. Raises :class:`AccountError` for a new country that
     is not two letters or a sector that is not a letter A to U; nothing is changed then.
-    The country as stored is kept unchecked: ``flask orgs set-sector`` passes it back, and
-    the create path does not check it (the forms take any two characters).
+    The country as stored is kept as it is: ``flask orgs set-sector`` passes it back, and
+    organisations made before countries were checked may hold another value.
     """
-    if country is not None and country != organisation.country:
-        country = country.strip().upper()
-        if not (len(country) == 2 and country.isascii() and country.isalpha()):
-            raise AccountError(_("The country must be a two-letter ISO code, such as CN or DE."))
+    if country != organisation.country:
+        country = _country(country)
     _check_sector(sector)
     organisation.country = country
     organisation.sector = sector
