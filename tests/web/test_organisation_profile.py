@@ -4,6 +4,7 @@ own admin or a platform admin, and by ``flask orgs set-sector``: who may, what i
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy import select
 from tests.factories import World, org, setup, sign_in
 from verification.accounts.models import Organisation, OrgKind, User
 from verification.accounts.services import AccountError, create_organisation, update_organisation
+from verification.audit.models import AuditEvent
 from verification.cases import services as cases
 from verification.cases.models import Case
 from verification.extensions import db
@@ -58,6 +60,16 @@ def test_the_sme_admin_changes_country_and_sector_from_the_team_page(app, world)
     assert saved.status_code == 200 and "are saved" in saved.text
     assert "J - Information and communication" in saved.text
     assert _recorded(app, world.sme.id) == ("DE", "J")
+    # The change is in the audit trail, with who made it and the values before and after.
+    with app.app_context():
+        event = db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.object_type == "organisation", AuditEvent.action == "update")
+            .order_by(AuditEvent.seq.desc())
+        ).first()
+        assert event is not None and event.actor_id == world.sme_user.id
+        assert json.loads(event.before) == {"country": "CN", "sector": "C"}
+        assert json.loads(event.after) == {"country": "DE", "sector": "J"}
 
 
 def test_cases_already_opened_keep_their_sector_and_new_ones_pin_the_new_one(app, world):

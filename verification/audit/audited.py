@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from operator import attrgetter
 
+from ..accounts.models import Organisation
 from ..cases.models import Answer, Case, CaseEvent
 from ..clarifications.models import Clarification, ClarificationMessage
 from ..emissions.models import ActivityLine, CarbonProfile, Instrument
@@ -40,4 +41,6 @@ register(ClarificationMessage, case_id=lambda m: None)
 # Independence records belong to no single case.
 register(Accreditation, case_id=lambda a: None)
 register(ConflictDeclaration, case_id=lambda d: None)
+# An organisation's sector is pinned by the cases it opens and weighs its scores.
+register(Organisation, case_id=lambda o: None)
 register(StoredScorecard, case_id=_case)
