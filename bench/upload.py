@@ -43,14 +43,17 @@ class BenchError(RuntimeError):
 
 
 def prepare(instance: Path):
-    """Schema by the real migrations, an SME user and a draft case: (app, case id, email)."""
+    """Schema by the real migrations, an SME member and a draft case: (app, case id, email).
+
+    The member, not the SME admin: an admin must pass two-factor authentication to sign in
+    (TWO_FACTOR_REQUIRED_ROLES), which the bench's plain form sign-in does not do."""
     app = create_app(instance_path=str(instance))
     with app.app_context():
         upgrade()
     with setup(app):
         world = World()
         case = world.open_case("Upload benchmark")
-    return app, case.id, world.sme_user.email
+    return app, case.id, world.sme_member.email
 
 
 def make_file(path: Path, size: int) -> None:
