@@ -68,6 +68,7 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, **proxy)  # type: ignore[method-assign]
     app.session_interface = CookieSessions()
     app.config.setdefault("REMEMBER_COOKIE_NAME", "remember_token")
+    _only_with_cookies(app)
     app.after_request(add_headers)
     # First of all before-request functions: CSRF protection reads the form before views do.
     app.before_request_funcs.setdefault(None, []).insert(0, check_input)
@@ -154,6 +155,23 @@ def may_be_signed_in() -> bool:
     agent to check the session's origin). The app has no request loader."""
     cookies, config = request.cookies, current_app.config
     return config["SESSION_COOKIE_NAME"] in cookies or config["REMEMBER_COOKIE_NAME"] in cookies
+
+
+def _only_with_cookies(app: Flask) -> None:
+    """Flask-Login reads the session after every request to keep its remember cookie, which
+    marks every answer ``Vary: Cookie``, public JSON included. A request that brought no
+    cookie has no remember cookie to keep: the app never signs in with ``remember=True``,
+    and only a signed-in person (who has a session cookie) can sign out. Its hook is
+    wrapped to run only when a cookie came: the API's answers to scripts then do not vary
+    by cookie (pages still do: they show the session's flashed messages)."""
+    login_manager = app.login_manager  # type: ignore[attr-defined]
+    hooks = app.after_request_funcs.setdefault(None, [])
+    original = login_manager._update_remember_cookie
+
+    def update_remember_cookie(response):
+        return original(response) if may_be_signed_in() else response
+
+    hooks[hooks.index(original)] = update_remember_cookie
 
 
 def expire_session():

@@ -62,6 +62,13 @@ def test_each_state_reads_as_it_should(app, client, statements):
     assert {s["number"]: s for s in found["statements"]} == answers
 
 
+def test_no_cache_on_the_way_may_answer_for_the_registry(client, statements):
+    number = next(iter(statements))
+    response = client.get(f"/api/v1/statements/{number}")
+    assert response.headers["Cache-Control"] == "no-cache"
+    assert "Cookie" not in response.headers.get("Vary", "")
+
+
 def test_an_unknown_number_is_a_json_404(client):
     r = client.get("/api/v1/statements/VS-2026-999999")
     assert r.status_code == 404 and r.get_json()["status"] == 404

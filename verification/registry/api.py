@@ -82,7 +82,10 @@ def statement(number: str):
     fields = cached(number, lookup)  # cache.py; else one query in autocommit
     if fields is None:
         abort(404)
-    return jsonify(public_record(fields, services.today()))
+    response = jsonify(public_record(fields, services.today()))
+    # A status can change at any moment (revocation): no cache on the way may answer for us.
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 @bp.route("/verify", methods=["POST"])
