@@ -6,6 +6,9 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 export FLASK_APP := wsgi
 
 .PHONY: run test test-services lint bench messages sysdeps clean
+# The interface's translations, compiled from the catalogues in git.
+CATALOGUES := $(wildcard verification/translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGUES:.po=.mo)
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,19 +19,22 @@ $(STAMP): requirements.txt requirements-dev.txt
 sysdeps:
 	@scripts/sysdeps.sh
 
+%.mo: %.po $(STAMP)
+	@$(BIN)/pybabel -q compile -i $< -o $@
+
 ## Start the product on its embedded default: SQLite, local storage, a real Celery worker.
-run: $(STAMP)
+run: $(STAMP) $(COMPILED)
 	@scripts/sysdeps.sh run
 	@$(BIN)/flask db upgrade
 	@$(BIN)/flask demo seed
 	@$(BIN)/flask serve
 
 ## The whole suite on the embedded default (SQLite, filesystem broker, real worker, Chromium).
-test: $(STAMP) sysdeps
+test: $(STAMP) sysdeps $(COMPILED)
 	@$(BIN)/python -m pytest
 
 ## The same suite on PostgreSQL and Redis (see .ci/run, which starts them if they are down).
-test-services: $(STAMP) sysdeps
+test-services: $(STAMP) sysdeps $(COMPILED)
 	@VERIFICATION_TEST_DATABASE_URL=$${VERIFICATION_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/verification_test} \
 	 VERIFICATION_TEST_BROKER_URL=$${VERIFICATION_TEST_BROKER_URL:-redis://127.0.0.1:6379/5} \
 	 $(BIN)/python -m pytest
@@ -49,4 +55,4 @@ bench: $(STAMP)
 	@$(BIN)/python bench/registry.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache test-artifacts
+	rm -rf $(VENV) .pytest_cache test-artifacts $(COMPILED)

@@ -62,7 +62,9 @@ DEFAULTS: dict[str, object] = {
     # sharing one Redis database use separate queues.
     "CELERY_TASK_DEFAULT_QUEUE": "celery",
     "BABEL_DEFAULT_LOCALE": "en",
-    "SUPPORTED_LOCALES": ["en"],
+    # Interface languages (verification/translations/<code>; `make messages` refreshes the
+    # template, the Makefile compiles the catalogues). The first is the fallback.
+    "SUPPORTED_LOCALES": ["en", "zh"],
     "WTF_CSRF_TIME_LIMIT": None,
     # Cookies (docs/security.md). None for a Secure flag means "when PUBLIC_BASE_URL is https".
     "SESSION_COOKIE_HTTPONLY": True,

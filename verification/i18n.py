@@ -5,13 +5,20 @@ from flask_babel import gettext, lazy_gettext
 
 from .messages import Message
 
+LANGUAGE_COOKIE = "lang"
+
 
 def select_locale() -> str:
-    """The browser's preferred supported language; the default outside requests (CLI, worker)."""
+    """The language chosen with the switcher (a cookie), else the browser's preferred
+    supported one; the default outside requests (CLI, worker)."""
     default = current_app.config["BABEL_DEFAULT_LOCALE"]
     if not has_request_context():
         return default
-    return request.accept_languages.best_match(current_app.config["SUPPORTED_LOCALES"]) or default
+    supported = current_app.config["SUPPORTED_LOCALES"]
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    if chosen in supported:
+        return chosen
+    return request.accept_languages.best_match(supported) or default
 
 
 def translate(message: Message | str) -> str:

@@ -48,6 +48,7 @@ LENDERS = expect(403, anonymous=LOGIN, lender=200)
 RULES = {
     "main.index": ("GET", lambda d: "/", ALL_OK),
     "main.dashboard": ("GET", lambda d: "/dashboard", expect(302)),
+    "main.language": ("GET", lambda d: "/language/zh?next=/registry", expect(303)),
     "accounts.login": ("GET", lambda d: "/login", ALL_OK),
     "accounts.logout": ("POST", lambda d: "/logout", expect(302)),
     "accounts.register": ("GET", lambda d: "/register", expect(302, anonymous=200)),
