@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from flask import abort
+from flask import abort, url_for
 from flask_login import current_user, login_required
 
 from .accounts.models import Role
@@ -50,3 +50,11 @@ def template_helpers() -> dict:
     from .cases import permissions as case_permissions
 
     return {"can": case_permissions}
+
+
+def safe_next(target: str | None, fallback: str = "main.dashboard") -> str:
+    """``target`` if it is a path on this site, else the URL of the ``fallback`` endpoint:
+    a ``next`` parameter never sends anyone to another site."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for(fallback)

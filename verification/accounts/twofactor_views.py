@@ -24,11 +24,10 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from ..access import public, signed_in
+from ..access import public, safe_next, signed_in
 from ..security import may_be_signed_in
 from . import throttle, twofactor
 from .passwords import check_password
-from .views import _safe_next
 
 bp = Blueprint("twofactor", __name__)
 
@@ -123,7 +122,7 @@ def require_recent_auth(next_url: str, message: str | None = None) -> None:
         return
     flash(message or _("For your security, confirm it is you before doing this."), "info")
     code = 302 if request.method in ("GET", "HEAD") else 303
-    abort(redirect(url_for("twofactor.reauth", next=_safe_next(next_url)), code))
+    abort(redirect(url_for("twofactor.reauth", next=safe_next(next_url)), code))
 
 
 @bp.route("/reauth", methods=["GET", "POST"])
@@ -134,7 +133,7 @@ def reauth():
     with_code = twofactor.is_enabled(user)
     if not with_code:
         del form.code
-    next_url = _safe_next(request.args.get("next"))
+    next_url = safe_next(request.args.get("next"))
     if form.validate_on_submit():
         refused = _throttled(user, "accounts/twofactor_reauth.html", form=form, with_code=with_code)
         if refused:
@@ -184,7 +183,7 @@ def challenge():
                     ),
                     "info",
                 )
-            return redirect(_safe_next(next_url))
+            return redirect(safe_next(next_url))
         _failed(user, "sign-in")
         flash(_("That code is not valid, or it has been used already."), "error")
     return render_template("accounts/twofactor_challenge.html", form=form)
@@ -212,7 +211,7 @@ def settings():
 @signed_in()
 def setup():
     user = current_user
-    next_url = _safe_next(request.args.get("next"))
+    next_url = safe_next(request.args.get("next"))
     if twofactor.is_enabled(user):
         flash(_("Two-factor authentication is already on."), "info")
         return redirect(url_for("twofactor.settings"))

@@ -4,7 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from ..access import public
+from ..access import public, safe_next
 from ..extensions import db
 from . import throttle
 from .forms import LoginForm, RegisterForm
@@ -12,13 +12,6 @@ from .login_flow import complete_login
 from .services import AccountError, authenticate, normalise_email, register_sme
 
 bp = Blueprint("accounts", __name__)
-
-
-def _safe_next(target: str | None) -> str:
-    """Only a path on this site; anything else goes to the dashboard."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("main.dashboard")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -40,7 +33,7 @@ def login():
         user = authenticate(email, form.password.data)
         if user is not None:
             throttle.clear(email)
-            return complete_login(user, _safe_next(request.args.get("next")))
+            return complete_login(user, safe_next(request.args.get("next")))
         throttle.record_failure(email, address)
         flash(_("Unknown email or wrong password."), "error")
     return render_template("accounts/login.html", form=form)

@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..access import public, signed_in
+from ..access import public, safe_next, signed_in
 from ..accounts.models import Role
 from ..i18n import LANGUAGE_COOKIE
 
@@ -35,10 +35,7 @@ def language(code: str):
     on this site; else the home page). Only a preference: no session, no account change."""
     if code not in current_app.config["SUPPORTED_LOCALES"]:
         abort(404)
-    target = request.args.get("next", "")
-    if not (target.startswith("/") and not target.startswith("//") and "\\" not in target):
-        target = url_for("main.index")
-    response = redirect(target, 303)
+    response = redirect(safe_next(request.args.get("next"), fallback="main.index"), 303)
     response.set_cookie(
         LANGUAGE_COOKIE,
         code,

@@ -34,6 +34,7 @@ from collections.abc import Callable, Mapping
 
 from flask import Flask, current_app
 from psycopg.pq import ConnStatus
+from sqlalchemy.engine import make_url
 
 from ..statements import events
 from ..transactions import autocommit_engine, on_commit
@@ -147,7 +148,7 @@ class RecordCache:
 
 def init_app(app: Flask) -> None:
     seconds = float(app.config.get("REGISTRY_CACHE_SECONDS") or 0)
-    backend = app.config["SQLALCHEMY_DATABASE_URI"].split(":", 1)[0].split("+", 1)[0]
+    backend = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name()
     if seconds <= 0 or backend != "postgresql":
         return
 
