@@ -16,6 +16,7 @@ from ..extensions import db
 from .forms import OrganisationProfileForm
 from .models import Organisation, OrgKind, Role
 from .services import AccountError, can_edit_organisation, update_organisation
+from .team_views import ADMINS
 
 bp = Blueprint("organisations", __name__)
 
@@ -28,7 +29,7 @@ KIND_LABELS = {
 
 
 @bp.route("/organisations/<int:organisation_id>", methods=["GET", "POST"])
-@signed_in(Role.SME_ADMIN, Role.VB_ADMIN, Role.PLATFORM_ADMIN)
+@signed_in(*ADMINS)
 def edit(organisation_id: int):
     organisation = db.session.get(Organisation, organisation_id)
     require(organisation is not None and can_edit_organisation(current_user, organisation))
