@@ -128,8 +128,8 @@ def source(app, tmp_path_factory):
         draft = world.open_case("Second case, still a draft")
         world.attach(draft, "E1", "meter-readings-2025.pdf", BIG_PDF)
         world.attach(draft, "S1", "Politik-Grüße.txt", "Grüße aus Köln\n".encode())
-    # Deliver the notification emails here and now: a worker delivering them between the
-    # backup and the snapshot below would make the two differ.
+    # Deliver the notification emails here and now, so the worker (whose late delivery
+    # never rewrites a recorded outcome) cannot change them between backup and snapshot.
     from verification.mail.models import OutboundEmail
     from verification.mail.services import deliver
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import email
 import email.policy
 import logging
+import threading
 import time
 from pathlib import Path
 
@@ -274,6 +275,56 @@ def test_the_console_backend_only_logs(app, make_app, caplog):
     assert files_of(app, message_id) - before == set()
     assert status_of(app, message_id) == "logged"
     assert "mail to someone@example.com: Hello" in caplog.text
+
+
+def test_two_deliveries_of_one_message_record_one_outcome(app, make_app, monkeypatch):
+    """Celery may run the send task twice at once. The outcome recorded first stays: a
+    delivery finishing later never rewrites it (a backup taken in between stays true), and
+    on PostgreSQL the second delivery waits for the row and sends nothing."""
+    console = make_app({"MAIL_BACKEND": "console"})
+    with console.app_context():
+        postgres = db.engine.dialect.name == "postgresql"
+    message_id = queued(app)
+    sending, release, sends = threading.Event(), threading.Event(), []
+
+    def info(*_args):  # the console backend's send: hold the first delivery inside it
+        sends.append(threading.current_thread().name)
+        if threading.current_thread().name == "first":
+            sending.set()
+            release.wait(10)
+
+    monkeypatch.setattr(console.logger, "info", info)
+
+    def delivery():
+        with console.app_context():
+            mail.deliver(message_id)
+            db.session.commit()
+
+    def sent_at():
+        with app.app_context():
+            return db.session.get(OutboundEmail, message_id).sent_at
+
+    first = threading.Thread(target=delivery, name="first")
+    second = threading.Thread(target=delivery, name="second")
+    first.start()
+    assert sending.wait(10)
+    second.start()
+    second.join(1)
+    if postgres:
+        assert second.is_alive()  # waiting for the row the first delivery holds
+        release.set()
+        first.join(10)
+        recorded = sent_at()
+        second.join(10)
+        assert sends == ["first"]
+    else:
+        assert not second.is_alive() and sends == ["first", "second"]
+        recorded = sent_at()  # the second delivery finished first: its outcome stands
+        release.set()
+        first.join(10)
+    assert not first.is_alive() and not second.is_alive()
+    assert recorded is not None and sent_at() == recorded
+    assert status_of(app, message_id) == "logged"
 
 
 def test_a_mail_server_still_means_smtp(app, make_app, monkeypatch):

@@ -15,6 +15,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from flask import current_app
+from sqlalchemy import update
 
 from ..extensions import db
 from ..timeutil import utcnow
@@ -37,21 +38,31 @@ def _enqueue(message_id: int) -> None:
     send_email.delay(message_id)
 
 
+DONE = ("sent", "logged")
+
+
 def deliver(message_id: int) -> None:
-    """Send one queued message (the task body). Raises on an SMTP failure, for a retry."""
-    message = db.session.get(OutboundEmail, message_id)
-    if message is None or message.status in ("sent", "logged"):
+    """Send one queued message (the task body). Raises on an SMTP failure, for a retry.
+
+    Celery may deliver the task twice. On PostgreSQL the row is locked while it is sent, so a
+    second delivery waits and then finds it done; on any database the outcome is recorded only
+    if no other delivery recorded one first, so a finished message never changes again.
+    """
+    message = db.session.get(
+        OutboundEmail, message_id, with_for_update=True, populate_existing=True
+    )
+    if message is None or message.status in DONE:
         return
     backend = backend_name(current_app.config)
     if backend == "console":
         current_app.logger.info("mail to %s: %s\n%s", message.to, message.subject, message.body)
-        message.status, message.sent_at = "logged", utcnow()
+        record_outcome(message_id, status="logged", sent_at=utcnow())
         return
     email = _email(message)
     if backend == "file":
         path = _write_file(email, message)
         current_app.logger.info("mail to %s written to %s", message.to, path)
-        message.status, message.sent_at = "logged", utcnow()
+        record_outcome(message_id, status="logged", sent_at=utcnow())
         return
     server = current_app.config["MAIL_SERVER"]
     with smtplib.SMTP(server, int(current_app.config.get("MAIL_PORT", 25)), timeout=30) as smtp:
@@ -60,7 +71,18 @@ def deliver(message_id: int) -> None:
         if current_app.config.get("MAIL_USERNAME"):
             smtp.login(current_app.config["MAIL_USERNAME"], current_app.config["MAIL_PASSWORD"])
         smtp.send_message(email)
-    message.status, message.sent_at = "sent", utcnow()
+    record_outcome(message_id, status="sent", sent_at=utcnow())
+
+
+def record_outcome(message_id: int, **values) -> bool:
+    """Write a delivery's outcome unless the message is already done; True if written."""
+    result = db.session.execute(
+        update(OutboundEmail)
+        .where(OutboundEmail.id == message_id, OutboundEmail.status.not_in(DONE))
+        .values(**values)
+        .execution_options(synchronize_session="fetch")
+    )
+    return result.rowcount == 1
 
 
 BACKENDS = ("console", "file", "smtp")
