@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
@@ -67,14 +67,28 @@ class ActivityLine(db.Model):
 class Instrument(db.Model):
     """A contractual instrument (certificate, guarantee of origin, PPA) claimed by one line.
 
-    The tracking id is unique on the whole platform: a certificate covers one claim only.
+    A certificate covers one claim only. A tracking id is claimed afresh once on the whole
+    platform (the partial unique index); a later claim of the same id must follow the one
+    before it (``follows_id``, each claim followed at most once), and is allowed only when
+    that claim was in a withdrawn case or in the case of a statement this case corrects
+    (``emissions.services.add_instrument``).
     """
 
     __tablename__ = "instrument"
-    __table_args__ = (CheckConstraint(_in("kind", INSTRUMENT_KINDS), name="kind_known"),)
+    __table_args__ = (
+        CheckConstraint(_in("kind", INSTRUMENT_KINDS), name="kind_known"),
+        Index(
+            "uq_instrument_first_claim",
+            "tracking_id",
+            unique=True,
+            sqlite_where=text("follows_id IS NULL"),
+            postgresql_where=text("follows_id IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    tracking_id: Mapped[str] = mapped_column(String(128), unique=True)
+    tracking_id: Mapped[str] = mapped_column(String(128), index=True)
+    follows_id: Mapped[int | None] = mapped_column(ForeignKey("instrument.id"), unique=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("verification_case.id"), index=True)
     line_id: Mapped[int] = mapped_column(ForeignKey("activity_line.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))

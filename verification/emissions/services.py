@@ -1,8 +1,8 @@
 """Activity lines, instruments, profile and factor datasets of a case, and its carbon result.
 
 Every figure comes from the pure engine (``verification.carbon``); this module only turns
-rows into engine input and checks what the engine cannot know (ownership, platform-wide
-uniqueness of certificates).
+rows into engine input and checks what the engine cannot know (ownership, certificates
+claimed once on the whole platform).
 """
 
 from __future__ import annotations
@@ -261,38 +261,92 @@ def missing_factors() -> list[tuple[str, str]]:
 def add_instrument(
     case: Case, user: User, line: ActivityLine, instrument: Instrument
 ) -> Instrument:
-    """Claim a certificate for a line. Raises :class:`EmissionsError` when its tracking id
-    was already claimed anywhere on the platform, saying where."""
-    earlier = db.session.scalar(
-        select(Instrument).where(Instrument.tracking_id == instrument.tracking_id)
-    )
-    if earlier is not None:
-        raise EmissionsError([_used_where(earlier)])
+    """Claim a certificate for a line. Raises :class:`EmissionsError` when it is claimed
+    elsewhere, saying where.
+
+    A certificate covers one claim. Its tracking id may be claimed again only after the
+    claims before it lost their force: those in withdrawn cases (never to be issued), and the
+    one in the case of a statement this case corrects, which its statement will supersede.
+    The new claim then follows the last one, so the chain of claims stays on record.
+    """
+    last = _last_claim(instrument.tracking_id)
+    if last is not None:
+        standing = _standing_claim(case, last)
+        if standing is not None:
+            raise EmissionsError(_used_where(case, standing))
+        instrument.follows_id = last.id
     instrument.case_id, instrument.line_id, instrument.created_by_id = case.id, line.id, user.id
     try:
         with db.session.begin_nested():
             db.session.add(instrument)
     except IntegrityError:  # claimed at the same moment by another request
-        earlier = db.session.scalar(
-            select(Instrument).where(Instrument.tracking_id == instrument.tracking_id)
-        )
-        raise EmissionsError(
-            [_used_where(earlier)] if earlier else [_("Already claimed.")]
-        ) from None
+        last = _last_claim(instrument.tracking_id)
+        raise EmissionsError(_used_where(case, last) if last else [_("Already claimed.")]) from None
     log(case, user, "instrument_claimed", None, None, f"{instrument.tracking_id} on {line.ref}")
     return instrument
 
 
-def _used_where(earlier: Instrument) -> str:
-    case = db.session.get(Case, earlier.case_id)
-    return _(
-        "Certificate %(id)s is already claimed in case %(case)d of %(org)s (line L%(line)d); "
-        "a certificate covers one claim only.",
-        id=earlier.tracking_id,
-        case=case.id,
-        org=case.organisation.name,
-        line=earlier.line_id,
+def _last_claim(tracking_id: str) -> Instrument | None:
+    """The latest claim of a certificate (a claim only ever follows an earlier one)."""
+    return db.session.scalar(
+        select(Instrument)
+        .where(Instrument.tracking_id == tracking_id)
+        .order_by(Instrument.id.desc())
+        .limit(1)
     )
+
+
+def _standing_claim(case: Case, last: Instrument) -> Instrument | None:
+    """The claim that stops ``case`` claiming the certificate again, or None."""
+    from ..workflow.rules import State
+
+    corrected = _corrected_cases(case)
+    claim: Instrument | None = last
+    while claim is not None:
+        if claim.case_id == case.id:
+            return claim
+        if db.session.get(Case, claim.case_id).state != State.WITHDRAWN:
+            return None if claim.case_id in corrected else claim
+        claim = db.session.get(Instrument, claim.follows_id) if claim.follows_id else None
+    return None
+
+
+def _corrected_cases(case: Case) -> set[int]:
+    """The cases whose statements ``case`` corrects, directly or through earlier corrections."""
+    from ..statements.models import Statement, StatementCorrection
+
+    found: set[int] = set()
+    current = case.id
+    while (correction := db.session.get(StatementCorrection, current)) is not None:
+        current = db.session.get(Statement, correction.statement_id).case_id
+        if current in found:
+            break
+        found.add(current)
+    return found
+
+
+def _used_where(case: Case, earlier: Instrument) -> list[str]:
+    owner = db.session.get(Case, earlier.case_id)
+    problems = [
+        _(
+            "Certificate %(id)s is already claimed in case %(case)d of %(org)s (line L%(line)d); "
+            "a certificate covers one claim only.",
+            id=earlier.tracking_id,
+            case=owner.id,
+            org=owner.organisation.name,
+            line=earlier.line_id,
+        )
+    ]
+    if owner.organisation_id == case.organisation_id and owner.id != case.id:
+        problems.append(
+            _(
+                "If this case corrects the statement of case %(case)d, ask its verification "
+                "body to mark this case as the correction: the certificate can then be "
+                "claimed again here.",
+                case=owner.id,
+            )
+        )
+    return problems
 
 
 def verify_line(case: Case, user: User, row: ActivityLine, quantity: str, reason: str) -> None:

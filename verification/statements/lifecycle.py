@@ -26,8 +26,10 @@ from . import events
 from .models import IssuanceJob, JobStatus, Statement, StatementCorrection, StatementStatus
 
 REASON_MAX = 2000
-# A case may be marked as correcting a statement while it is being verified.
+# A case may be marked as correcting a statement from the moment it is opened (so that the
+# certificates of the corrected case can be claimed again in it) until technical review.
 CORRECTING_STATES = (
+    State.DRAFT,
     State.SUBMITTED,
     State.ASSIGNED,
     State.IN_REVIEW,
@@ -122,7 +124,8 @@ def pending_correction(statement: Statement) -> StatementCorrection | None:
 
 
 def correction_candidates(statement: Statement) -> list[Case]:
-    """Cases of the same organisation at the same body, being verified, not yet marked."""
+    """Cases of the same organisation at the same body, open or being verified, not yet
+    marked."""
     marked = select(StatementCorrection.case_id)
     return list(
         db.session.scalars(
@@ -153,7 +156,7 @@ def mark_correction(statement: Statement, case: Case, user: User, reason: str | 
         raise LifecycleRefused(
             _(
                 "Case %(case)d cannot correct statement %(n)s: it must be a case of the same "
-                "organisation at the same verification body, being verified.",
+                "organisation at the same verification body, open or being verified.",
                 case=case.id,
                 n=statement.number,
             )
