@@ -110,6 +110,7 @@ DEFAULTS: dict[str, object] = {
         "vb_admin",
         "verifier",
         "reviewer",
+        "lender_admin",
         "platform_admin",
     ],
     # The name authenticator apps show beside the account.

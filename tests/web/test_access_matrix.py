@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from tests.factories import World, setup, sign_in
+from tests.factories import World, setup, sign_in, user
+from verification.accounts.models import Role
 from verification.cases import permissions as perm
 from verification.emissions.models import ActivityLine
 from verification.evidence.models import EvidenceFile
@@ -26,13 +27,18 @@ ACTORS = (
     "other_verifier",
     "reviewer",
     "lender",
+    "lender_admin",
     "admin",
 )
 
 
 def expect(default: int, **exceptions: int) -> dict[str, int]:
+    """``lender_admin`` answers as ``lender`` unless given: the lender portal is the same for
+    both; only the team and organisation pages (and two-factor) tell them apart."""
     unknown = set(exceptions) - set(ACTORS)
     assert not unknown, unknown
+    if "lender" in exceptions:
+        exceptions.setdefault("lender_admin", exceptions["lender"])
     return {actor: exceptions.get(actor, default) for actor in ACTORS}
 
 
@@ -59,7 +65,7 @@ RULES = {
     "twofactor.setup": (
         "GET",
         lambda d: "/account/two-factor/setup",
-        expect(302, lender=200),
+        expect(302, lender=200, lender_admin=302),
     ),
     "twofactor.disable": ("POST", lambda d: "/account/two-factor/disable", expect(302)),
     "twofactor.recovery_codes": (
@@ -72,7 +78,15 @@ RULES = {
     "team.index": (
         "GET",
         lambda d: "/team",
-        expect(403, anonymous=LOGIN, sme=200, other_sme=200, vb_admin=200, other_vb_admin=200),
+        expect(
+            403,
+            anonymous=LOGIN,
+            sme=200,
+            other_sme=200,
+            vb_admin=200,
+            other_vb_admin=200,
+            lender_admin=200,
+        ),
     ),
     "team.set_active": (
         # on the SME admin's own account: nobody may change it (themselves included)
@@ -85,6 +99,7 @@ RULES = {
             other_verifier=403,
             reviewer=403,
             lender=403,
+            lender_admin=404,
             admin=302,
         ),
     ),
@@ -100,6 +115,7 @@ RULES = {
             other_sme=404,
             vb_admin=404,
             other_vb_admin=404,
+            lender_admin=404,
             admin=200,
         ),
     ),
@@ -414,6 +430,7 @@ def test_route_role_matrix(app):
         line = db.session.scalar(select(ActivityLine.id).where(ActivityLine.case_id == assigned.id))
         issued, statement = world.issued_case()
         anchor = db.session.scalar(select(TrustAnchor.fingerprint))
+        lender_admin = user(world.lender.organisation, Role.LENDER_ADMIN)
     data = {
         "submitted": submitted.id,
         "assigned": assigned.id,
@@ -436,6 +453,7 @@ def test_route_role_matrix(app):
         "other_verifier": world.other_verifier,
         "reviewer": world.reviewer,
         "lender": world.lender,
+        "lender_admin": lender_admin,
         "admin": world.admin,
     }
     mismatches = []
@@ -451,4 +469,4 @@ def test_route_role_matrix(app):
                         f"{endpoint} {method} {url} as {actor}: "
                         f"{response.status_code}, expected {expected[actor]}"
                     )
-    assert mismatches == []
+    assert mismatches == [], "\n".join(mismatches)

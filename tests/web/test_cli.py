@@ -84,9 +84,10 @@ def test_demo_seed_is_idempotent_and_issues_one_statement(app):
     first = runner.invoke(args=["demo", "seed"])
     assert first.exit_code == 0, first.output
     assert "sme@demo.test" in first.output and "demo-password-1" in first.output
+    assert "lender-admin@demo.test" in first.output
     second = runner.invoke(args=["demo", "seed"])
     assert second.exit_code == 0, second.output
-    assert (_count(app, User), _count(app, Case), _count(app, Statement)) == (6, 1, 1)
+    assert (_count(app, User), _count(app, Case), _count(app, Statement)) == (7, 1, 1)
     with app.app_context():
         assert db.session.scalar(select(Case.state)) == "issued"
 

@@ -98,7 +98,7 @@ def test_tokens_scopes_and_roles(app, world):
         narrow = client.open(path, method=method, headers=_auth(world.narrow))
         assert narrow.status_code == 403 and "watchlist" in narrow.get_json()["error"]
         admin = client.open(path, method=method, headers=_auth(world.admin_token))
-        assert admin.status_code == 403 and "lender analysts" in admin.get_json()["error"]
+        assert admin.status_code == 403 and "people of a lender" in admin.get_json()["error"]
 
 
 def test_the_watchlist_through_the_api(app, world):

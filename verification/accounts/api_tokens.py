@@ -16,14 +16,14 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..timeutil import utcnow
-from .models import ApiToken, Role, User
+from .models import LENDER_ROLES, ApiToken, Role, User
 
 SCOPES = {
     "account:read": "read who the token belongs to",
     "statements:read": "read statements and registry data",
     "watchlist": "read and change your lender organisation's watchlist and portfolio",
 }
-ALLOWED_ROLES = (Role.LENDER_ANALYST, Role.PLATFORM_ADMIN)
+ALLOWED_ROLES = (*LENDER_ROLES, Role.PLATFORM_ADMIN)
 PREFIX = "vt_"
 
 

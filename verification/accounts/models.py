@@ -28,6 +28,7 @@ class Role(StrEnum):
     VB_ADMIN = "vb_admin"
     VERIFIER = "verifier"
     REVIEWER = "reviewer"
+    LENDER_ADMIN = "lender_admin"
     LENDER_ANALYST = "lender_analyst"
     PLATFORM_ADMIN = "platform_admin"
 
@@ -36,16 +37,20 @@ class Role(StrEnum):
 ROLES_BY_KIND: dict[OrgKind, set[Role]] = {
     OrgKind.SME: {Role.SME_ADMIN, Role.SME_MEMBER},
     OrgKind.VERIFICATION_BODY: {Role.VB_ADMIN, Role.VERIFIER, Role.REVIEWER},
-    OrgKind.LENDER: {Role.LENDER_ANALYST},
+    OrgKind.LENDER: {Role.LENDER_ADMIN, Role.LENDER_ANALYST},
     OrgKind.PLATFORM: {Role.PLATFORM_ADMIN},
 }
 
 # The role that administers an organisation of each kind (its team, country and sector).
-# Lenders and the platform have none of their own: platform admins look after them.
+# The platform has none of its own: platform admins look after it.
 ADMIN_ROLE_BY_KIND: dict[OrgKind, Role] = {
     OrgKind.SME: Role.SME_ADMIN,
     OrgKind.VERIFICATION_BODY: Role.VB_ADMIN,
+    OrgKind.LENDER: Role.LENDER_ADMIN,
 }
+
+# Everyone of a lender organisation: the watchlist, alerts, portfolio and API tokens.
+LENDER_ROLES = (Role.LENDER_ADMIN, Role.LENDER_ANALYST)
 
 
 def new_stamp() -> str:

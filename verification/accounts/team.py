@@ -22,6 +22,7 @@ from .tokens import consume, find, issue
 INVITABLE_BY = {
     Role.SME_ADMIN: {Role.SME_ADMIN, Role.SME_MEMBER},
     Role.VB_ADMIN: {Role.VB_ADMIN, Role.VERIFIER, Role.REVIEWER},
+    Role.LENDER_ADMIN: {Role.LENDER_ADMIN, Role.LENDER_ANALYST},
 }
 
 

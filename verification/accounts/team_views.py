@@ -18,12 +18,12 @@ from .forms import (
     NewOrganisationForm,
     ResetPasswordForm,
 )
-from .models import OrgKind, Role, TokenPurpose, User
+from .models import ADMIN_ROLE_BY_KIND, OrgKind, Role, TokenPurpose, User
 from .services import AccountError, create_organisation
 from .tokens import TokenRefused
 
 bp = Blueprint("team", __name__)
-ADMINS = (Role.SME_ADMIN, Role.VB_ADMIN, Role.PLATFORM_ADMIN)
+ADMINS = (Role.SME_ADMIN, Role.VB_ADMIN, Role.LENDER_ADMIN, Role.PLATFORM_ADMIN)
 
 
 def _refused(message: str):
@@ -32,7 +32,7 @@ def _refused(message: str):
 
 
 @bp.route("/team", methods=["GET", "POST"])
-@signed_in(Role.SME_ADMIN, Role.VB_ADMIN)
+@signed_in(*team.INVITABLE_BY)
 def index():
     organisation = current_user.organisation
     form = InviteForm()
@@ -145,7 +145,7 @@ def new_organisation():
                 country=form.country.data.upper(),
                 sector=form.sector.data or None,
             )
-            first_role = Role.VB_ADMIN if kind is OrgKind.VERIFICATION_BODY else Role.LENDER_ANALYST
+            first_role = ADMIN_ROLE_BY_KIND[kind]
             team.invite(current_user, organisation, first_role, form.admin_email.data)
         except AccountError as exc:
             db.session.rollback()

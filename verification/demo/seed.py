@@ -44,6 +44,13 @@ USERS = [
     (VB, OrgKind.VERIFICATION_BODY, Role.VERIFIER, "verifier@demo.test", "Chen Jing (verifier)"),
     (VB, OrgKind.VERIFICATION_BODY, Role.REVIEWER, "reviewer@demo.test", "Omar Haddad (reviewer)"),
     (LENDER, OrgKind.LENDER, Role.LENDER_ANALYST, "lender@demo.test", "Maria Rossi (lender)"),
+    (
+        LENDER,
+        OrgKind.LENDER,
+        Role.LENDER_ADMIN,
+        "lender-admin@demo.test",
+        "Tom Berg (lender)",
+    ),
     (PLATFORM, OrgKind.PLATFORM, Role.PLATFORM_ADMIN, "admin@demo.test", "Platform admin"),
 ]
 

@@ -15,7 +15,7 @@ from flask import current_app
 from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
-from ..accounts.models import Organisation, Role, User
+from ..accounts.models import LENDER_ROLES, Organisation, User
 from ..extensions import db
 from ..mail.services import queue
 from ..messages import N_
@@ -54,14 +54,14 @@ def init_app(app) -> None:
 
 
 def watchers(organisation_id: int) -> list[User]:
-    """Active lender analysts of every lender organisation watching ``organisation_id``."""
+    """Active people of every lender organisation watching ``organisation_id``."""
     lenders = select(Watch.lender_id).where(Watch.organisation_id == organisation_id)
     return list(
         db.session.scalars(
             select(User)
             .where(
                 User.organisation_id.in_(lenders),
-                User.role == str(Role.LENDER_ANALYST),
+                User.role.in_([str(r) for r in LENDER_ROLES]),
                 User.active.is_(True),
             )
             .order_by(User.id)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from ..access import public
 from ..accounts.api_tokens import require_token
-from ..accounts.models import Role
+from ..accounts.models import LENDER_ROLES
 from ..extensions import csrf, db
 from ..registry.records import record_of
 from ..registry.services import today
@@ -91,9 +91,9 @@ def verify_hash(sha256: str):
 
 
 def _lender_only():
-    """403 for a token whose user is not a lender analyst (a platform admin has no list)."""
-    if not g.api_token.user.has_role(Role.LENDER_ANALYST):
-        return _error(403, _("Only lender analysts have a watchlist."))
+    """403 for a token whose user is not of a lender (a platform admin has no list)."""
+    if not g.api_token.user.has_role(*LENDER_ROLES):
+        return _error(403, _("Only the people of a lender have a watchlist."))
     return None
 
 

@@ -11,15 +11,13 @@ from wtforms import IntegerField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
 from ..access import signed_in
-from ..accounts.models import Role
+from ..accounts.models import LENDER_ROLES
 from ..notifications.services import render
 from ..registry.services import today
 from . import alerts, portfolio, services
 from .models import NOTE_MAX
 
 bp = Blueprint("lender", __name__, url_prefix="/lender")
-
-LENDER = Role.LENDER_ANALYST
 
 
 class WatchForm(FlaskForm):
@@ -28,7 +26,7 @@ class WatchForm(FlaskForm):
 
 
 @bp.route("/")
-@signed_in(LENDER)
+@signed_in(*LENDER_ROLES)
 def index():
     q = request.args.get("q", "")[:200]
     entries = services.watchlist(current_user.organisation_id)
@@ -47,7 +45,7 @@ def index():
 
 
 @bp.route("/watchlist", methods=["POST"])
-@signed_in(LENDER)
+@signed_in(*LENDER_ROLES)
 def add():
     form = WatchForm()
     if not form.validate_on_submit():
@@ -66,7 +64,7 @@ def add():
 
 
 @bp.route("/watchlist/<int:organisation_id>/remove", methods=["POST"])
-@signed_in(LENDER)
+@signed_in(*LENDER_ROLES)
 def remove(organisation_id: int):
     if not FlaskForm().validate_on_submit():  # CSRF only
         abort(400)
@@ -77,21 +75,21 @@ def remove(organisation_id: int):
 
 
 @bp.route("/alerts", endpoint="alerts")
-@signed_in(LENDER)
+@signed_in(*LENDER_ROLES)
 def alerts_page():
     notes = alerts.alerts_of(current_user)
     return render_template("lender/alerts.html", notes=[(n, render(n)) for n in notes])
 
 
 @bp.route("/portfolio", endpoint="portfolio")
-@signed_in(LENDER)
+@signed_in(*LENDER_ROLES)
 def portfolio_page():
     rows = services.portfolio_rows(current_user.organisation_id, today())
     return render_template("lender/portfolio.html", summary=portfolio.summarise(rows))
 
 
 @bp.route("/portfolio.csv", endpoint="portfolio_csv")
-@signed_in(LENDER)
+@signed_in(*LENDER_ROLES)
 def portfolio_csv_download():
     rows = services.portfolio_rows(current_user.organisation_id, today())
     return Response(

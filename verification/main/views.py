@@ -4,7 +4,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_login import current_user
 
 from ..access import public, safe_next, signed_in
-from ..accounts.models import Role
+from ..accounts.models import LENDER_ROLES, Role
 from ..i18n import LANGUAGE_COOKIE
 
 LANGUAGE_COOKIE_DAYS = 365
@@ -21,7 +21,7 @@ def index():
 @bp.route("/dashboard")
 @signed_in()
 def dashboard():
-    if current_user.has_role(Role.LENDER_ANALYST):
+    if current_user.has_role(*LENDER_ROLES):
         return redirect(url_for("lender.index"))
     if current_user.has_role(Role.PLATFORM_ADMIN):
         return redirect(url_for("admin.index"))
