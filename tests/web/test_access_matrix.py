@@ -119,6 +119,12 @@ RULES = {
             admin=200,
         ),
     ),
+    "organisations.invite": (
+        # an empty form: the page again, with what is missing (platform admins only)
+        "POST",
+        lambda d: f"/organisations/{d['sme_org']}/invite",
+        expect(403, anonymous=LOGIN, admin=200),
+    ),
     "team.accept": ("GET", lambda d: "/invite/no-such-token", expect(410)),
     "team.forgot": ("GET", lambda d: "/forgot", ALL_OK),
     "tokens.index": (

@@ -128,3 +128,33 @@ def test_the_lender_admin_watches_is_alerted_and_uses_the_api(app):
     api = app.test_client().get("/api/v1/watchlist", headers={"Authorization": f"Bearer {secret}"})
     assert api.status_code == 200
     assert [e["organisation"]["id"] for e in api.get_json()["watchlist"]] == [world.sme.id]
+
+
+def test_a_platform_admin_invites_into_an_existing_lender(app):
+    """Lenders created before their admin role existed get one this way (or by the CLI)."""
+    with setup(app):
+        world = World()
+    bank = world.lender.organisation_id
+    admin = app.test_client()
+    sign_in(admin, world.admin)
+    page = admin.get(f"/organisations/{bank}").text
+    assert 'id="invite-someone"' in page and 'value="lender_admin"' in page
+    assert 'value="verifier"' not in page  # only the roles a lender holds
+    refused = admin.post(
+        f"/organisations/{bank}/invite",
+        data={"invite-email": "v@bank.example.com", "invite-role": "verifier"},
+    )
+    assert refused.status_code == 200 and "Not a valid choice" in refused.text
+    r = admin.post(
+        f"/organisations/{bank}/invite",
+        data={"invite-email": "chief@bank.example.com", "invite-role": "lender_admin"},
+    )
+    assert r.status_code == 302
+    head = _accept(app, "chief@bank.example.com", "Ada Wong")
+    assert (head.role, head.organisation_id) == ("lender_admin", bank)
+    # An organisation's own admin invites from its team page, not here.
+    body_admin = app.test_client()
+    sign_in(body_admin, world.vb_admin)
+    own = body_admin.get(f"/organisations/{world.vb.id}")
+    assert own.status_code == 200 and 'id="invite-someone"' not in own.text
+    assert body_admin.post(f"/organisations/{world.vb.id}/invite").status_code == 403

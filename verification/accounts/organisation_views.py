@@ -1,4 +1,5 @@
-"""An organisation's country and sector, changed by its own admin or a platform admin.
+"""An organisation's country and sector, changed by its own admin or a platform admin; a
+platform admin also invites people into it.
 
 Cases pin the sector when they are opened, so a change reaches only cases opened after it
 (docs/security.md, "Organisations: country and sector").
@@ -10,11 +11,13 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from ..access import require, signed_in
 from ..extensions import db
-from .forms import OrganisationProfileForm
-from .models import Organisation, OrgKind, Role
+from . import team
+from .forms import InviteForm, OrganisationProfileForm
+from .models import ROLES_BY_KIND, Organisation, OrgKind, Role
 from .services import AccountError, can_edit_organisation, update_organisation
 from .team_views import ADMINS
 
@@ -31,8 +34,7 @@ KIND_LABELS = {
 @bp.route("/organisations/<int:organisation_id>", methods=["GET", "POST"])
 @signed_in(*ADMINS)
 def edit(organisation_id: int):
-    organisation = db.session.get(Organisation, organisation_id)
-    require(organisation is not None and can_edit_organisation(current_user, organisation))
+    organisation = _editable(organisation_id)
     form = OrganisationProfileForm(obj=organisation)
     if form.validate_on_submit():
         try:
@@ -46,6 +48,44 @@ def edit(organisation_id: int):
                 "success",
             )
             return redirect(url_for("organisations.edit", organisation_id=organisation.id))
+    return _page(organisation, form, _invite_form(organisation))
+
+
+@bp.route("/organisations/<int:organisation_id>/invite", methods=["POST"])
+@signed_in(Role.PLATFORM_ADMIN)
+def invite(organisation_id: int):
+    """A platform admin invites someone into any organisation, in a role its kind holds
+    (a lender's first admin, say, or a replacement for an admin who left)."""
+    organisation = _editable(organisation_id)
+    form = _invite_form(organisation)
+    if form.validate_on_submit():
+        try:
+            team.invite(current_user, organisation, Role(form.role.data), form.email.data)
+        except AccountError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            flash(_("Invitation sent to %(email)s.", email=form.email.data), "success")
+            return redirect(url_for("organisations.edit", organisation_id=organisation.id))
+    return _page(organisation, OrganisationProfileForm(obj=organisation), form)
+
+
+def _editable(organisation_id: int) -> Organisation:
+    organisation = db.session.get(Organisation, organisation_id)
+    require(organisation is not None and can_edit_organisation(current_user, organisation))
+    return organisation
+
+
+def _invite_form(organisation: Organisation) -> InviteForm | None:
+    if not current_user.has_role(Role.PLATFORM_ADMIN):
+        return None
+    form = InviteForm(prefix="invite")
+    roles = sorted(ROLES_BY_KIND[OrgKind(organisation.kind)])
+    form.role.choices = [SelectChoice(r.value, r.value) for r in roles]
+    return form
+
+
+def _page(organisation: Organisation, form, invite_form):
     if current_user.has_role(Role.PLATFORM_ADMIN):
         back = (url_for("admin.index"), _("Administration"))
     else:
@@ -55,5 +95,6 @@ def edit(organisation_id: int):
         organisation=organisation,
         kind=KIND_LABELS[OrgKind(organisation.kind)],
         form=form,
+        invite_form=invite_form,
         back=back,
     )
