@@ -97,6 +97,12 @@ def assurance_name(code: str) -> str:
     return next((str(c.label) for c in ASSURANCE_CHOICES if c.value == code), code)
 
 
+def boundary_name(code: str) -> str:
+    from .cases.forms import BOUNDARY_CHOICES
+
+    return next((str(c.label) for c in BOUNDARY_CHOICES if c.value == code), code)
+
+
 def score_display(value) -> str:
     """A score for people: one decimal, half up; "—" when there is nothing to score."""
     from .scoring.services import display
@@ -118,6 +124,7 @@ def setup_jinja(app: Flask) -> None:
     app.jinja_env.filters["score_display"] = score_display
     app.jinja_env.filters["sector_label"] = _sector_label
     app.jinja_env.filters["assurance_name"] = assurance_name
+    app.jinja_env.filters["boundary_name"] = boundary_name
     app.jinja_env.filters["status_name"] = _status_name
 
 

@@ -1,9 +1,19 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from ..accounts.forms import at_most
+from .models import BOUNDARIES, SITE_MAX, SITES_MAX
+
+# The consolidation approaches (cases/models.py BOUNDARIES), as people read them.
+BOUNDARY_CHOICES = [
+    SelectChoice("operational_control", _l("Operational control")),
+    SelectChoice("financial_control", _l("Financial control")),
+    SelectChoice("equity_share", _l("Equity share")),
+]
+assert [c.value for c in BOUNDARY_CHOICES] == list(BOUNDARIES)
 
 
 class OpenCaseForm(FlaskForm):
@@ -12,6 +22,15 @@ class OpenCaseForm(FlaskForm):
     verification_body = SelectField(_l("Verification body"), coerce=int)
     period_start = DateField(_l("Reporting period starts"), validators=[DataRequired()])
     period_end = DateField(_l("Reporting period ends"), validators=[DataRequired()])
+    sites = TextAreaField(
+        _l("Sites the case covers, one per line (name and address)"),
+        validators=[Optional(), Length(max=SITES_MAX * (SITE_MAX + 1))],
+    )
+    boundary = SelectField(
+        _l("Organisational boundary"),
+        choices=[SelectChoice("", _l("Not stated")), *BOUNDARY_CHOICES],
+        validators=[Optional()],
+    )
     consultant_email = EmailField(
         _l("Email of an adviser who helped prepare this submission, if any"),
         validators=[Optional(), at_most(254), Email()],

@@ -14,6 +14,14 @@ from ..types import UTCDateTime
 from ..workflow.rules import State
 
 _STATES = ", ".join(repr(str(s)) for s in State)
+
+# How the organisation draws the boundary of what it reports: the consolidation approaches
+# of the GHG Protocol Corporate Standard (revised edition, chapter 3, "Setting
+# Organizational Boundaries") and ISO 14064-1:2018 (5.1): control, operational or
+# financial, or equity share.
+BOUNDARIES = ("operational_control", "financial_control", "equity_share")
+SITES_MAX = 50  # sites listed on one case
+SITE_MAX = 200  # characters of one site (name and address)
 _STAFFED = ", ".join(
     repr(str(s))
     for s in (
@@ -41,6 +49,10 @@ class Case(db.Model):
             name="reviewer_independent",
         ),
         CheckConstraint("period_end >= period_start", name="period_ordered"),
+        CheckConstraint(
+            f"boundary IS NULL OR boundary IN ({', '.join(repr(b) for b in BOUNDARIES)})",
+            name="boundary_known",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -64,6 +76,10 @@ class Case(db.Model):
     due_on: Mapped[date | None]
     # An adviser who helped prepare this submission (lower case); may not verify it.
     consultant_email: Mapped[str | None] = mapped_column(String(254))
+    # The sites the case covers, one per line (name and address), and the organisational
+    # boundary (BOUNDARIES); printed on the statement. Empty on cases opened before 0018.
+    sites: Mapped[str | None] = mapped_column(Text)
+    boundary: Mapped[str | None] = mapped_column(String(32))
 
     organisation: Mapped[Organisation] = relationship(foreign_keys=[organisation_id])
     verification_body: Mapped[Organisation] = relationship(foreign_keys=[verification_body_id])
@@ -75,6 +91,10 @@ class Case(db.Model):
     events: Mapped[list[CaseEvent]] = relationship(
         back_populates="case", order_by="CaseEvent.id", cascade="all"
     )
+
+    @property
+    def site_list(self) -> list[str]:
+        return (self.sites or "").splitlines()
 
     def answer_for(self, criterion_code: str) -> Answer | None:
         return next((a for a in self.answers if a.criterion_code == criterion_code), None)

@@ -16,7 +16,7 @@ from ..review.models import Conclusion, Finding
 from ..timeutil import utcnow
 from ..workflow.rules import Action, Actor, Assignment, CaseFacts, State, refusals, target
 from . import answers
-from .models import Case, CaseEvent
+from .models import BOUNDARIES, SITE_MAX, SITES_MAX, Case, CaseEvent
 
 
 class CaseError(ValueError):
@@ -64,14 +64,21 @@ def open_case(
     period_start: date,
     period_end: date,
     consultant_email: str | None = None,
+    sites: str | None = None,
+    boundary: str | None = None,
 ) -> Case:
-    """Raises :class:`CaseError` for a reversed period or a body that is not a verification body.
+    """Raises :class:`CaseError` for a reversed period, a body that is not a verification
+    body, an unknown boundary or sites out of bounds.
 
     The case pins the organisation's sector; ``consultant_email`` names an adviser who helped
-    prepare the submission (who may then not verify the organisation's cases).
+    prepare the submission (who may then not verify the organisation's cases). ``sites`` (one
+    per line) and ``boundary`` (``BOUNDARIES``) are printed on the statement.
     """
     if period_end < period_start:
         raise CaseError(_("The reporting period ends before it starts."))
+    site_list = normalise_sites(sites)
+    if boundary is not None and boundary not in BOUNDARIES:
+        raise CaseError(_("Choose one of the boundaries listed."))
     if verification_body.kind != OrgKind.VERIFICATION_BODY:
         raise CaseError(_("Choose a verification body."))
     try:
@@ -91,6 +98,8 @@ def open_case(
         created_by_id=user.id,
         sector=user.organisation.sector,
         consultant_email=(consultant_email or "").strip().lower() or None,
+        sites="\n".join(site_list) or None,
+        boundary=boundary,
     )
     db.session.add(case)
     db.session.flush()
@@ -99,6 +108,32 @@ def open_case(
     if reused:
         log(case, user, "answers_reused", None, None, f"{reused} answers prefilled")
     return case
+
+
+def normalise_sites(text: str | None) -> list[str]:
+    """One site per line, blanks and repeats dropped. Raises :class:`CaseError` past
+    ``SITES_MAX`` sites or ``SITE_MAX`` characters a site."""
+    sites: list[str] = []
+    for line in (text or "").splitlines():
+        site = " ".join(line.split())
+        if site and site not in sites:
+            sites.append(site)
+    if len(sites) > SITES_MAX:
+        raise CaseError(_("List at most %(n)d sites.", n=SITES_MAX))
+    if any(len(site) > SITE_MAX for site in sites):
+        raise CaseError(_("Each site may have at most %(n)d characters.", n=SITE_MAX))
+    return sites
+
+
+def last_scope(organisation_id: int) -> tuple[str | None, str | None]:
+    """The sites and boundary of the organisation's latest case: a new case starts from them."""
+    row = db.session.execute(
+        select(Case.sites, Case.boundary)
+        .where(Case.organisation_id == organisation_id)
+        .order_by(Case.id.desc())
+        .limit(1)
+    ).first()
+    return (row.sites, row.boundary) if row else (None, None)
 
 
 def log(case: Case, user: User | None, action: str, from_state, to_state, reason=None) -> None:

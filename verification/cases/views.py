@@ -84,6 +84,9 @@ def new():
     ]
     bodies = services.verification_bodies()
     form.verification_body.choices = [SelectChoice(b.id, b.name) for b in bodies]
+    if request.method == "GET":  # a new case starts from the sites and boundary of the last
+        form.sites.data, boundary = services.last_scope(current_user.organisation_id)
+        form.boundary.data = boundary or ""
     if form.validate_on_submit():
         code, _sep, version = form.methodology.data.partition("@")
         body = next(b for b in bodies if b.id == form.verification_body.data)
@@ -96,6 +99,8 @@ def new():
                 form.period_start.data,
                 form.period_end.data,
                 consultant_email=form.consultant_email.data or None,
+                sites=form.sites.data,
+                boundary=form.boundary.data or None,
             )
         except services.CaseError as exc:
             db.session.rollback()

@@ -125,7 +125,14 @@ def _issued_case() -> None:
     verifier, reviewer = find_user("verifier@demo.test"), find_user("reviewer@demo.test")
     methodology = registry.get("sme-esg-starter", "1.0.0")
     case = cases.open_case(
-        sme, methodology, find_organisation(VB), DEMO_CASE, date(2025, 1, 1), date(2025, 12, 31)
+        sme,
+        methodology,
+        find_organisation(VB),
+        DEMO_CASE,
+        date(2025, 1, 1),
+        date(2025, 12, 31),
+        sites="Shaoxing mill",  # the site of the meter readings below
+        boundary="operational_control",
     )
     cases.save_answers(
         case,

@@ -98,6 +98,8 @@ def statement_data(
             "sector_code": case.sector,
         },
         "period": {"start": case.period_start.isoformat(), "end": case.period_end.isoformat()},
+        "sites": case.site_list,
+        "boundary": case.boundary,
         "methodology": {
             "code": methodology.code,
             "version": methodology.version,
@@ -106,6 +108,8 @@ def statement_data(
         },
         "verification_body": {"name": case.verification_body.name},
         "verifier": case.verifier.name,
+        "team": _team(case),
+        "accreditations": _accreditations(case),
         "technical_reviewer": case.reviewer.name,
         "score": scoring.summary(card),
         "findings": counts,
@@ -126,6 +130,44 @@ def statement_data(
     if result is not None and result.lines:
         data["carbon"] = carbon_summary(result)
     return data
+
+
+def _team(case: Case) -> list[str]:
+    """The verification team besides the lead verifier, by name."""
+    from ..review.accreditation_models import CaseTeamMember
+
+    members = db.session.scalars(
+        select(CaseTeamMember).where(CaseTeamMember.case_id == case.id)
+    ).all()
+    return sorted(m.user.name for m in members)
+
+
+def _accreditations(case: Case) -> list[dict]:
+    """The lead verifier's accreditations at the body that cover the case: its methodology
+    and sector, for some of the reporting period (the assignment checked the whole)."""
+    from ..review.accreditation_models import Accreditation
+
+    held = db.session.scalars(
+        select(Accreditation)
+        .where(
+            Accreditation.user_id == case.verifier_id,
+            Accreditation.verification_body_id == case.verification_body_id,
+            Accreditation.valid_from <= case.period_end,
+            Accreditation.valid_to >= case.period_start,
+        )
+        .order_by(Accreditation.valid_from, Accreditation.id)
+    ).all()
+    return [
+        {
+            "accreditation_body": a.accreditation_body,
+            "number": a.number,
+            "valid_from": a.valid_from.isoformat(),
+            "valid_to": a.valid_to.isoformat(),
+        }
+        for a in held
+        if case.methodology_code in a.code_set
+        and (case.sector is None or case.sector in a.sector_set)
+    ]
 
 
 def _conclusion(case: Case, findings: dict) -> dict:

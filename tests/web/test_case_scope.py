@@ -1,0 +1,116 @@
+"""What a statement covers and who verified it: a case records its sites and organisational
+boundary when it is opened (the next case starts from them), and the statement prints them
+with the verification team and the lead verifier's accreditation, in its data and on paper."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import subprocess
+
+from sqlalchemy import func, select
+
+from tests.factories import World, setup, sign_in
+from verification.cases import permissions as perm
+from verification.cases import services as cases
+from verification.cases.models import SITES_MAX, Case
+from verification.extensions import db
+from verification.review.accreditation_models import CaseTeamMember
+from verification.statements import keys_service
+from verification.statements.issuance import request_issuance, run_issuance
+from verification.statements.models import Statement
+from verification.workflow.rules import Action
+
+
+def _form(world, **extra) -> dict:
+    return {
+        "title": "FY2025",
+        "methodology": "sme-esg-starter@1.0.0",
+        "verification_body": world.vb.id,
+        "period_start": "2025-01-01",
+        "period_end": "2025-12-31",
+        **extra,
+    }
+
+
+def _cases(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Case))
+
+
+def test_a_case_records_its_sites_and_boundary_and_the_next_starts_from_them(app, client):
+    with setup(app):
+        world = World()
+    sign_in(client, world.sme_user)
+    sites = "  Shaoxing mill,  88 Keqiao Road \n\nNingbo warehouse\nShaoxing mill, 88 Keqiao Road\n"
+    r = client.post("/cases/new", data=_form(world, sites=sites, boundary="equity_share"))
+    assert r.status_code == 302, r.text
+    case_id = int(re.search(r"/cases/(\d+)", r.headers["Location"]).group(1))
+    with app.app_context():
+        case = db.session.get(Case, case_id)
+        assert case.site_list == ["Shaoxing mill, 88 Keqiao Road", "Ningbo warehouse"]
+        assert case.boundary == "equity_share"
+    page = html.unescape(client.get(f"/cases/{case_id}").text)
+    assert "Shaoxing mill, 88 Keqiao Road; Ningbo warehouse" in page and "Equity share" in page
+
+    form = html.unescape(client.get("/cases/new").text)
+    assert "Shaoxing mill, 88 Keqiao Road\nNingbo warehouse</textarea>" in form
+    assert '<option selected value="equity_share">' in form
+
+
+def test_an_unknown_boundary_or_too_many_sites_open_nothing(app, client):
+    with setup(app):
+        world = World()
+    sign_in(client, world.sme_user)
+    r = client.post("/cases/new", data=_form(world, boundary="whatever we like"))
+    assert r.status_code == 200 and "Not a valid choice" in r.text
+    many = "\n".join(f"Site {n}" for n in range(SITES_MAX + 1))
+    r = client.post("/cases/new", data=_form(world, sites=many))
+    assert r.status_code == 200 and f"List at most {SITES_MAX} sites." in r.text
+    r = client.post("/cases/new", data=_form(world, sites="x" * 201))
+    assert "Each site may have at most 200 characters." in r.text
+    assert _cases(app) == 0
+
+
+def test_the_statement_prints_sites_boundary_team_and_accreditation(app, tmp_path):
+    with setup(app):
+        world = World()
+        keys_service.init_demo(world.vb)
+        case = world.reviewed_case()
+        case.sites, case.boundary = "Shaoxing mill\nNingbo warehouse", "operational_control"
+        db.session.add(CaseTeamMember(case_id=case.id, user_id=world.other_verifier.id))
+        cases.transition(case, Action.APPROVE, world.reviewer, perm.actor(world.reviewer, case))
+        job = request_issuance(case, world.reviewer, enqueue_task=False)
+    with app.app_context():
+        run_issuance(job.id)
+        db.session.commit()
+        statement = db.session.scalar(select(Statement).where(Statement.case_id == case.id))
+        data = json.loads(statement.data_json)
+        number = statement.number
+    accreditation = world.accreditations[0]
+    assert data["sites"] == ["Shaoxing mill", "Ningbo warehouse"]
+    assert data["boundary"] == "operational_control"
+    assert data["verifier"] == world.verifier.name
+    assert data["team"] == [world.other_verifier.name]
+    assert data["accreditations"] == [
+        {
+            "accreditation_body": accreditation.accreditation_body,
+            "number": accreditation.number,
+            "valid_from": accreditation.valid_from.isoformat(),
+            "valid_to": accreditation.valid_to.isoformat(),
+        }
+    ]
+
+    path = tmp_path / "statement.pdf"
+    with app.test_client().get(f"/registry/{number}.pdf") as response:
+        path.write_bytes(response.data)
+    text = " ".join(
+        subprocess.run(
+            ["pdftotext", str(path), "-"], capture_output=True, check=True, text=True
+        ).stdout.split()
+    )
+    assert "Shaoxing mill; Ningbo warehouse" in text
+    assert "Operational control 运营控制权法" in text
+    assert f"{world.verifier.name} (lead 组长), {world.other_verifier.name}" in text
+    assert f"{accreditation.accreditation_body} {accreditation.number}" in text
