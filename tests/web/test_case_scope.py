@@ -1,6 +1,7 @@
 """What a statement covers and who verified it: a case records its sites and organisational
 boundary when it is opened (the next case starts from them), and the statement prints them
-with the verification team and the lead verifier's accreditation, in its data and on paper."""
+with the verification team, the lead verifier's accreditation and the non-conformities
+corrected during the verification, in its data and on paper."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import html
 import json
 import re
 import subprocess
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
@@ -17,6 +19,7 @@ from verification.cases import services as cases
 from verification.cases.models import SITES_MAX, Case
 from verification.extensions import db
 from verification.review.accreditation_models import CaseTeamMember
+from verification.review.models import Finding
 from verification.statements import keys_service
 from verification.statements.issuance import request_issuance, run_issuance
 from verification.statements.models import Statement
@@ -80,6 +83,12 @@ def test_the_statement_prints_sites_boundary_team_and_accreditation(app, tmp_pat
         case = world.reviewed_case()
         case.sites, case.boundary = "Shaoxing mill\nNingbo warehouse", "operational_control"
         db.session.add(CaseTeamMember(case_id=case.id, user_id=world.other_verifier.id))
+        # S1 was a major non-conformity, corrected and closed during the verification.
+        s1 = db.session.scalar(
+            select(Finding).where(Finding.case_id == case.id, Finding.criterion_code == "S1")
+        )
+        s1.outcome, s1.nc_status = "major_nc", "closed"
+        s1.closed_at, s1.closed_by_id = datetime(2026, 3, 2, 9, tzinfo=UTC), world.verifier.id
         cases.transition(case, Action.APPROVE, world.reviewer, perm.actor(world.reviewer, case))
         job = request_issuance(case, world.reviewer, enqueue_task=False)
     with app.app_context():
@@ -91,6 +100,10 @@ def test_the_statement_prints_sites_boundary_team_and_accreditation(app, tmp_pat
     accreditation = world.accreditations[0]
     assert data["sites"] == ["Shaoxing mill", "Ningbo warehouse"]
     assert data["boundary"] == "operational_control"
+    assert data["corrected_nonconformities"] == [
+        {"code": "S1", "outcome": "major_nc", "closed_on": "2026-03-02"}
+    ]
+    assert data["open_nonconformities"] == []
     assert data["verifier"] == world.verifier.name
     assert data["team"] == [world.other_verifier.name]
     assert data["accreditations"] == [
@@ -114,3 +127,4 @@ def test_the_statement_prints_sites_boundary_team_and_accreditation(app, tmp_pat
     assert "Operational control 运营控制权法" in text
     assert f"{world.verifier.name} (lead 组长), {world.other_verifier.name}" in text
     assert f"{accreditation.accreditation_body} {accreditation.number}" in text
+    assert "S1 (Major non-conformity 严重不符合项, closed 已关闭 2026-03-02)" in text

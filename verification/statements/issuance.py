@@ -25,7 +25,7 @@ from ..cases import services as case_services
 from ..cases.models import Case
 from ..emissions import services as emissions
 from ..extensions import db
-from ..review.models import Outcome
+from ..review.models import NCStatus, Outcome
 from ..signing.inspect import inspect_pdf
 from ..signing.pdf_sign import SignatureAppearance, sign_pdf
 from ..timeutil import utcnow
@@ -188,6 +188,13 @@ def _conclusion(case: Case, findings: dict) -> dict:
             for v in site_visits(case)
         ],
         "open_nonconformities": sorted(c for c, f in findings.items() if f.is_open_nc),
+        # Corrected during the verification: the verifier closed them (their threads stay
+        # with the case; the statement says which, how severe and when).
+        "corrected_nonconformities": [
+            {"code": c, "outcome": f.outcome, "closed_on": f.closed_at.date().isoformat()}
+            for c, f in sorted(findings.items())
+            if f.is_nonconformity and f.nc_status == NCStatus.CLOSED and f.closed_at
+        ],
     }
 
 
