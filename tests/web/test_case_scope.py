@@ -76,7 +76,7 @@ def test_an_unknown_boundary_or_too_many_sites_open_nothing(app, client):
     assert _cases(app) == 0
 
 
-def test_the_statement_prints_sites_boundary_team_and_accreditation(app, tmp_path):
+def test_the_statement_prints_sites_boundary_team_accreditation_and_corrections(app, tmp_path):
     with setup(app):
         world = World()
         keys_service.init_demo(world.vb)
@@ -128,3 +128,12 @@ def test_the_statement_prints_sites_boundary_team_and_accreditation(app, tmp_pat
     assert f"{world.verifier.name} (lead 组长), {world.other_verifier.name}" in text
     assert f"{accreditation.accreditation_body} {accreditation.number}" in text
     assert "S1 (Major non-conformity 严重不符合项, closed 已关闭 2026-03-02)" in text
+
+    # The public registry page shows the same, and the totals the statement carries.
+    page = html.unescape(app.test_client().get(f"/registry/{number}").text)
+    assert "Shaoxing mill; Ningbo warehouse" in page and "Operational control" in page
+    carbon = data["carbon"]
+    assert float(carbon["total_location_t"]) > 0
+    assert f"{carbon['total_location_t']} t CO2e location-based" in page
+    assert f"{carbon['total_market_t']} t CO2e market-based" in page
+    assert f"{data['score']['overall']} / 100" in page
