@@ -30,6 +30,7 @@ ANSWERS = {
     "G2": ("The managing director.", None),
 }
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+SITE = "Main mill, 1 Test Road"  # every test case covers one site, under operational control
 
 _counter = iter(range(1, 10**6))
 
@@ -94,14 +95,16 @@ class World:
         self.other_vb_admin = user(other_vb, Role.VB_ADMIN)
         db.session.flush()
 
-    def open_case(self, title="Test case"):
+    def open_case(self, title="Test case", code="sme-esg-starter", version="1.0.0", creator=None):
         return cases.open_case(
-            self.sme_user,
-            registry.get("sme-esg-starter", "1.0.0"),
+            creator or self.sme_user,
+            registry.get(code, version),
             self.vb,
             title,
             date(2025, 1, 1),
             date(2025, 12, 31),
+            sites=SITE,
+            boundary="operational_control",
         )
 
     def attach(self, case, code="E1", name="invoice.pdf", content=PDF_BYTES):

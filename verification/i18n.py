@@ -38,6 +38,7 @@ def state_name(state: str) -> str:
 # What the audit trail's action codes say to a person (codes stay as stored).
 ACTION_NAMES = {
     "opened": lazy_gettext("case opened"),
+    "scope_changed": lazy_gettext("sites and boundary changed"),
     "submit": lazy_gettext("submitted"),
     "assign": lazy_gettext("team assigned"),
     "start_review": lazy_gettext("review started"),

@@ -84,6 +84,8 @@ def test_journey_in_the_browser(
     page.get_by_label("Verification body").select_option(str(world.vb.id))
     page.get_by_label("Reporting period starts").fill("2025-01-01")
     page.get_by_label("Reporting period ends").fill("2025-12-31")
+    page.get_by_label("Sites the case covers").fill("Shaoxing mill, 88 Keqiao Road")
+    page.get_by_label("Organisational boundary").select_option("operational_control")
     page.get_by_role("button", name="Open case").click()
     expect(page).to_have_url(re.compile(r"/cases/\d+$"))
     case_id = int(re.search(r"/cases/(\d+)$", page.url).group(1))

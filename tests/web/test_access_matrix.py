@@ -207,6 +207,11 @@ RULES = {
             lender=404,
         ),
     ),
+    "cases.save_scope": (
+        "POST",
+        lambda d: f"/cases/{d['assigned']}/scope",
+        expect(403, anonymous=LOGIN, sme=409, other_sme=404),
+    ),
     "evidence.upload": (
         "POST",
         lambda d: f"/cases/{d['assigned']}/criteria/E1/evidence",

@@ -9,15 +9,16 @@ import html
 import json
 import re
 import subprocess
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
 
-from tests.factories import World, setup, sign_in
+from tests.factories import ANSWERS, World, setup, sign_in
 from verification.cases import permissions as perm
 from verification.cases import services as cases
-from verification.cases.models import SITES_MAX, Case
+from verification.cases.models import SITES_MAX, Case, CaseEvent
 from verification.extensions import db
+from verification.methodologies import registry
 from verification.review.accreditation_models import CaseTeamMember
 from verification.review.models import Finding
 from verification.statements import keys_service
@@ -74,6 +75,52 @@ def test_an_unknown_boundary_or_too_many_sites_open_nothing(app, client):
     r = client.post("/cases/new", data=_form(world, sites="x" * 201))
     assert "Each site may have at most 200 characters." in r.text
     assert _cases(app) == 0
+
+
+def test_a_draft_needs_its_sites_and_boundary_before_it_is_submitted(app, client):
+    with setup(app):
+        world = World()
+        case = cases.open_case(
+            world.sme_user,
+            registry.get("sme-esg-starter", "1.0.0"),
+            world.vb,
+            "Opened without them",
+            date(2025, 1, 1),
+            date(2025, 12, 31),
+        )
+        cases.save_answers(case, world.sme_user, ANSWERS)
+        world.attach(case)
+    sign_in(client, world.sme_user)
+    r = client.post(f"/cases/{case.id}/actions/submit")
+    assert r.status_code == 409
+    assert "List the sites the case covers" in r.text and "State the organisational" in r.text
+    page = client.get(f"/cases/{case.id}").text
+    assert '<details class="meta" id="edit-scope" open>' in page
+
+    refused = client.post(f"/cases/{case.id}/scope", data={"boundary": "as we like"})
+    assert refused.status_code == 302
+    assert "Not a valid choice" in client.get(f"/cases/{case.id}").text
+    scope = {"sites": "Shaoxing mill", "boundary": "financial_control"}
+    assert client.post(f"/cases/{case.id}/scope", data=scope).status_code == 302
+    with app.app_context():
+        stored = db.session.get(Case, case.id)
+        assert (stored.sites, stored.boundary) == ("Shaoxing mill", "financial_control")
+        trail = db.session.scalars(
+            select(CaseEvent.reason).where(
+                CaseEvent.case_id == case.id, CaseEvent.action == "scope_changed"
+            )
+        ).all()
+        assert trail == ["1 sites; financial_control"]
+    assert client.post(f"/cases/{case.id}/actions/submit").status_code == 302
+
+    # Submitted: no longer changed, by anyone.
+    r = client.post(f"/cases/{case.id}/scope", data={"sites": "Elsewhere"})
+    assert r.status_code == 409
+    verifier = app.test_client()
+    sign_in(verifier, world.verifier)
+    assert verifier.post(f"/cases/{case.id}/scope", data=scope).status_code == 403
+    with app.app_context():
+        assert db.session.get(Case, case.id).sites == "Shaoxing mill"
 
 
 def test_the_statement_prints_sites_boundary_team_accreditation_and_corrections(app, tmp_path):

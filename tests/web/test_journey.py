@@ -85,6 +85,10 @@ def test_whole_journey_over_http(client, app):
     case_id = int(re.search(r"/cases/(\d+)", r.headers["Location"]).group(1))
     r = client.post(f"/cases/{case_id}/actions/submit")
     assert r.status_code == 409 and "Mandatory criteria not answered" in r.text
+    assert "List the sites the case covers" in r.text
+    assert "State the organisational boundary" in r.text
+    scope = {"sites": "Shaoxing mill\nNingbo warehouse", "boundary": "operational_control"}
+    assert client.post(f"/cases/{case_id}/scope", data=scope).status_code == 302
     answers = {
         "answer-E1": "12,000",
         "unit-E1": "kWh",

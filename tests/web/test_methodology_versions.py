@@ -24,14 +24,7 @@ SHIPPED = ("sme-esg-core", "ghg-inventory", "product-footprint", "cbam-installat
 
 
 def _open(world, code, version="1.0.0"):
-    return cases.open_case(
-        world.sme_user,
-        registry.get(code, version),
-        world.vb,
-        f"{code} case",
-        date(2025, 1, 1),
-        date(2025, 12, 31),
-    )
+    return world.open_case(f"{code} case", code, version)
 
 
 def test_a_published_version_is_frozen_and_cases_keep_their_text(app, make_app, tmp_path):

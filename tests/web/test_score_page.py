@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date
 from decimal import Decimal
 from html import escape
 
@@ -18,7 +17,6 @@ from verification.cases import services as cases
 from verification.cases.models import Case
 from verification.extensions import db
 from verification.messages import N_
-from verification.methodologies import registry
 from verification.scoring import canonical
 from verification.scoring import services as scoring
 from verification.scoring.plan import Action, improvement_plan
@@ -33,14 +31,7 @@ ANSWERS = {
 
 
 def _open(world, title="Core case", creator=None):
-    return cases.open_case(
-        creator or world.sme_user,
-        registry.get("sme-esg-core", "1.0.0"),
-        world.vb,
-        title,
-        date(2025, 1, 1),
-        date(2025, 12, 31),
-    )
+    return world.open_case(title, "sme-esg-core", creator=creator)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ consistency with the findings, the reviewer's return, and answers reused between
 from __future__ import annotations
 
 import io
-from datetime import date
 
 import pytest
 from sqlalchemy import func, select
@@ -21,14 +20,7 @@ from verification.review.models import Correction, Finding
 
 
 def _open(world, code="sme-esg-core", title="Core case"):
-    return cases.open_case(
-        world.sme_user,
-        registry.get(code, "1.0.0"),
-        world.vb,
-        title,
-        date(2025, 1, 1),
-        date(2025, 12, 31),
-    )
+    return world.open_case(title, code)
 
 
 @pytest.fixture

@@ -16,12 +16,10 @@ BOUNDARY_CHOICES = [
 assert [c.value for c in BOUNDARY_CHOICES] == list(BOUNDARIES)
 
 
-class OpenCaseForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    methodology = SelectField(_l("Methodology"), validators=[DataRequired()])
-    verification_body = SelectField(_l("Verification body"), coerce=int)
-    period_start = DateField(_l("Reporting period starts"), validators=[DataRequired()])
-    period_end = DateField(_l("Reporting period ends"), validators=[DataRequired()])
+class CaseScopeForm(FlaskForm):
+    """What the statement prints about a case's scope; set when it is opened, changed while
+    it is a draft."""
+
     sites = TextAreaField(
         _l("Sites the case covers, one per line (name and address)"),
         validators=[Optional(), Length(max=SITES_MAX * (SITE_MAX + 1))],
@@ -31,6 +29,14 @@ class OpenCaseForm(FlaskForm):
         choices=[SelectChoice("", _l("Not stated")), *BOUNDARY_CHOICES],
         validators=[Optional()],
     )
+
+
+class OpenCaseForm(CaseScopeForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    methodology = SelectField(_l("Methodology"), validators=[DataRequired()])
+    verification_body = SelectField(_l("Verification body"), coerce=int)
+    period_start = DateField(_l("Reporting period starts"), validators=[DataRequired()])
+    period_end = DateField(_l("Reporting period ends"), validators=[DataRequired()])
     consultant_email = EmailField(
         _l("Email of an adviser who helped prepare this submission, if any"),
         validators=[Optional(), at_most(254), Email()],

@@ -76,9 +76,7 @@ def open_case(
     """
     if period_end < period_start:
         raise CaseError(_("The reporting period ends before it starts."))
-    site_list = normalise_sites(sites)
-    if boundary is not None and boundary not in BOUNDARIES:
-        raise CaseError(_("Choose one of the boundaries listed."))
+    sites, boundary = checked_scope(sites, boundary)
     if verification_body.kind != OrgKind.VERIFICATION_BODY:
         raise CaseError(_("Choose a verification body."))
     try:
@@ -98,7 +96,7 @@ def open_case(
         created_by_id=user.id,
         sector=user.organisation.sector,
         consultant_email=(consultant_email or "").strip().lower() or None,
-        sites="\n".join(site_list) or None,
+        sites=sites,
         boundary=boundary,
     )
     db.session.add(case)
@@ -123,6 +121,20 @@ def normalise_sites(text: str | None) -> list[str]:
     if any(len(site) > SITE_MAX for site in sites):
         raise CaseError(_("Each site may have at most %(n)d characters.", n=SITE_MAX))
     return sites
+
+
+def update_scope(case: Case, user: User, sites: str | None, boundary: str | None) -> None:
+    """Change the sites and boundary of a draft (the caller checks it may). Raises
+    :class:`CaseError` as :func:`open_case` does."""
+    case.sites, case.boundary = checked_scope(sites, boundary)
+    log(case, user, "scope_changed", None, None, f"{len(case.site_list)} sites; {boundary or '-'}")
+
+
+def checked_scope(sites: str | None, boundary: str | None) -> tuple[str | None, str | None]:
+    """Sites (stored one per line) and boundary as stored. Raises :class:`CaseError`."""
+    if boundary is not None and boundary not in BOUNDARIES:
+        raise CaseError(_("Choose one of the boundaries listed."))
+    return "\n".join(normalise_sites(sites)) or None, boundary
 
 
 def last_scope(organisation_id: int) -> tuple[str | None, str | None]:
@@ -202,6 +214,8 @@ def facts(case: Case, *, evidence=None, findings=None, carbon=None) -> CaseFacts
             for c in methodology.criteria
             if c.code not in evidence and answers.needs_evidence(c, case.answer_for(c.code))
         ),
+        sites_missing=not case.sites,
+        boundary_missing=case.boundary is None,
         without_finding=tuple(c.code for c in methodology.criteria if c.code not in findings),
         material_misstatement=_material_misstatement(case, carbon),
         verifier_id=case.verifier_id,

@@ -21,7 +21,7 @@ from ..statements.models import IssuanceJob, Statement
 from ..workflow.rules import Action, allowed_actions, permitted, refusals
 from . import permissions as perm
 from . import services
-from .forms import ActionForm, OpenCaseForm
+from .forms import ActionForm, CaseScopeForm, OpenCaseForm
 from .models import Case
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -152,6 +152,7 @@ def show(case_id: int):
         job=job,
         box=statement_box(case, statement, job),  # status, links, revoke/supersede/retry
         action_form=ActionForm(),
+        scope_form=CaseScopeForm(sites=case.sites, boundary=case.boundary or ""),
     )
 
 
@@ -185,6 +186,31 @@ def save_answers(case_id: int):
         flash(str(exc), "error")
     else:
         flash(_("%(n)d answers saved.", n=changed), "success")
+    return redirect(url_for("cases.show", case_id=case.id))
+
+
+@bp.route("/<int:case_id>/scope", methods=["POST"])
+@signed_in(Role.SME_ADMIN, Role.SME_MEMBER)
+def save_scope(case_id: int):
+    """The sites and boundary of a draft, printed on its statement."""
+    case = load_case(case_id)
+    if not perm.is_member(current_user, case):
+        abort(403)
+    if not perm.can_edit_case(current_user, case):
+        raise conflict(_("The sites and boundary can only be changed while the case is a draft."))
+    form = CaseScopeForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(str(error), "error")
+        return redirect(url_for("cases.show", case_id=case.id))
+    try:
+        services.update_scope(case, current_user, form.sites.data, form.boundary.data or None)
+    except services.CaseError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        flash(_("Sites and boundary saved."), "success")
     return redirect(url_for("cases.show", case_id=case.id))
 
 

@@ -92,6 +92,9 @@ class CaseFacts:
     state: State
     unanswered_mandatory: tuple[str, ...] = ()
     missing_evidence: tuple[str, ...] = ()
+    # What the statement prints about the case's scope (sites, organisational boundary).
+    sites_missing: bool = False
+    boundary_missing: bool = False
     without_finding: tuple[str, ...] = ()
     # The verified carbon figures differ from the reported ones by more than the threshold.
     material_misstatement: bool = False
@@ -198,6 +201,10 @@ def _what(action: Action, facts: CaseFacts, assignment: Assignment | None) -> li
                     codes=_listed(facts.missing_evidence),
                 )
             )
+        if facts.sites_missing:
+            reasons.append(N_("List the sites the case covers (case details)."))
+        if facts.boundary_missing:
+            reasons.append(N_("State the organisational boundary (case details)."))
     elif action is Action.ASSIGN and assignment is not None:
         if assignment.verifier_id is None or assignment.reviewer_id is None:
             reasons.append(N_("Choose both a verifier and a technical reviewer."))
