@@ -3,8 +3,8 @@ expired.
 
 The statement lifecycle emits an event (:mod:`verification.statements.events`);
 :func:`on_statement_event`, registered when the app is built, writes a note in the app for
-every active lender analyst whose organisation watches the statement's organisation, and
-queues an email to each. Both happen in the transaction of the event: if it is rolled back,
+every active person (admin or analyst) of each lender watching the statement's organisation,
+and queues an email to each. Both happen in the transaction of the event: if it is rolled back,
 nobody is told. The notes are rows of the ``notification`` table (the bell counts them, and
 ``/notifications`` lists them with the rest); ``/lender/alerts`` lists only these.
 """

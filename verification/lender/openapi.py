@@ -18,7 +18,7 @@ NO_TOKEN = _json(
     "No working token (missing, revoked, or its user deactivated or their password reset).",
 )
 NOT_ALLOWED = _json(
-    ERROR, "The token lacks the watchlist scope, or its user is not a lender analyst."
+    ERROR, "The token lacks the watchlist scope, or its user is not of a lender (admin or analyst)."
 )
 RATE_LIMITED = _json(
     ERROR,
