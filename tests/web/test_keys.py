@@ -59,6 +59,10 @@ def _import(app, monkeypatch, path: Path, *extra: str, org: str, password: bytes
 
 
 def _issue(app, world: World) -> tuple[Statement, bytes]:
+    """Issue a statement for the world's body. Tests read the world's names from the
+    ``world`` fixture's own objects (``world.vb.name`` before this call): the merged copies
+    below belong to this block's session, and once (in one full run of many) one of them
+    was found expired after it, for a reason not yet found (see the issue 6 notes)."""
     with setup(app):
         for name, value in list(vars(world).items()):  # made in another session
             if isinstance(value, db.Model):
@@ -183,8 +187,9 @@ def test_the_same_certificate_is_not_imported_twice(app, world, ca, monkeypatch,
 
 
 def test_rotation_keeps_old_statements_valid(app, world, tmp_path):
+    body = world.vb.name
     old_statement, old_pdf = _issue(app, world)
-    result = app.test_cli_runner().invoke(args=["keys", "rotate", "--org", world.vb.name])
+    result = app.test_cli_runner().invoke(args=["keys", "rotate", "--org", body])
     assert result.exit_code == 0, result.output
     assert f"retired sha256:{old_statement.signer_fingerprint}" in result.output
 
@@ -204,7 +209,7 @@ def test_rotation_keeps_old_statements_valid(app, world, tmp_path):
             assert check.verified and check.signer_fingerprint == fingerprint, check.problems
             report = verify_pdf(pdf)
             assert report.ok, report.as_dict()
-            assert world.vb.name in report.as_dict()["checks"]["signer_trusted"]["message"]
+            assert body in report.as_dict()["checks"]["signer_trusted"]["message"]
     (tmp_path / "ca.pem").write_text(anchor.cert_pem)
     nss = nss_db_trusting(tmp_path / "ca.pem", tmp_path / "nss")
     for name, pdf in (("old.pdf", old_pdf), ("new.pdf", new_pdf)):
@@ -262,6 +267,7 @@ def test_issued_statements_are_visibly_signed_and_timestamped(app, world, monkey
     """run_issuance puts the signature block in the box the template leaves free, and asks
     the timestamp authority of TSA_URL for a timestamp."""
     tsa_ca = StandInCA("Issuance Time Stamping")
+    body = world.vb.name
     with timestamp_authority(tsa_ca) as (url, requests):
         monkeypatch.setitem(app.config, "TSA_URL", url)
         statement, pdf = _issue(app, world)
@@ -272,7 +278,7 @@ def test_issued_statements_are_visibly_signed_and_timestamped(app, world, monkey
         if inside(where, SIGNATURE_BOX)
     ]
     text = " ".join(in_box)
-    assert "Digitally signed" in text and world.vb.name in text, text
+    assert "Digitally signed" in text and body in text, text
     with app.app_context():
         check = inspect_pdf(pdf, [*keys_service.trust_roots(), tsa_ca.root.pem])
     assert check.verified and check.timestamped_at is not None and check.timestamp_trusted
