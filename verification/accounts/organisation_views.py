@@ -11,15 +11,13 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms.fields.choices import SelectChoice
 
 from ..access import require, signed_in
 from ..extensions import db
-from . import team
 from .forms import InviteForm, OrganisationProfileForm
 from .models import ROLES_BY_KIND, Organisation, OrgKind, Role
 from .services import AccountError, can_edit_organisation, update_organisation
-from .team_views import ADMINS
+from .team_views import ADMINS, invite_form, send_invitation
 
 bp = Blueprint("organisations", __name__)
 
@@ -58,15 +56,8 @@ def invite(organisation_id: int):
     (a lender's first admin, say, or a replacement for an admin who left)."""
     organisation = _editable(organisation_id)
     form = _invite_form(organisation)
-    if form.validate_on_submit():
-        try:
-            team.invite(current_user, organisation, Role(form.role.data), form.email.data)
-        except AccountError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            flash(_("Invitation sent to %(email)s.", email=form.email.data), "success")
-            return redirect(url_for("organisations.edit", organisation_id=organisation.id))
+    if form.validate_on_submit() and send_invitation(form, organisation):
+        return redirect(url_for("organisations.edit", organisation_id=organisation.id))
     return _page(organisation, OrganisationProfileForm(obj=organisation), form)
 
 
@@ -79,10 +70,7 @@ def _editable(organisation_id: int) -> Organisation:
 def _invite_form(organisation: Organisation) -> InviteForm | None:
     if not current_user.has_role(Role.PLATFORM_ADMIN):
         return None
-    form = InviteForm(prefix="invite")
-    roles = sorted(ROLES_BY_KIND[OrgKind(organisation.kind)])
-    form.role.choices = [SelectChoice(r.value, r.value) for r in roles]
-    return form
+    return invite_form(ROLES_BY_KIND[OrgKind(organisation.kind)], prefix="invite")
 
 
 def _page(organisation: Organisation, form, invite_form):

@@ -26,6 +26,25 @@ bp = Blueprint("team", __name__)
 ADMINS = (Role.SME_ADMIN, Role.VB_ADMIN, Role.LENDER_ADMIN, Role.PLATFORM_ADMIN)
 
 
+def invite_form(roles, prefix: str = "") -> InviteForm:
+    """An invitation form offering ``roles``."""
+    form = InviteForm(prefix=prefix)
+    form.role.choices = [SelectChoice(r.value, r.value) for r in sorted(roles)]
+    return form
+
+
+def send_invitation(form: InviteForm, organisation) -> bool:
+    """Send the invitation a validated form asks for, saying how it went; True if sent."""
+    try:
+        team.invite(current_user, organisation, Role(form.role.data), form.email.data)
+    except AccountError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return False
+    flash(_("Invitation sent to %(email)s.", email=form.email.data), "success")
+    return True
+
+
 def _refused(message: str):
     db.session.rollback()
     return render_template("accounts/link_refused.html", message=message), 410
@@ -35,19 +54,9 @@ def _refused(message: str):
 @signed_in(*team.INVITABLE_BY)
 def index():
     organisation = current_user.organisation
-    form = InviteForm()
-    form.role.choices = [
-        SelectChoice(r.value, r.value) for r in sorted(team.INVITABLE_BY[Role(current_user.role)])
-    ]
-    if form.validate_on_submit():
-        try:
-            team.invite(current_user, organisation, Role(form.role.data), form.email.data)
-        except AccountError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            flash(_("Invitation sent to %(email)s.", email=form.email.data), "success")
-            return redirect(url_for("team.index"))
+    form = invite_form(team.INVITABLE_BY[Role(current_user.role)])
+    if form.validate_on_submit() and send_invitation(form, organisation):
+        return redirect(url_for("team.index"))
     people = db.session.scalars(
         select(User).where(User.organisation_id == organisation.id).order_by(User.name)
     ).all()

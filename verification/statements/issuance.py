@@ -134,12 +134,17 @@ def statement_data(
 
 def _team(case: Case) -> list[str]:
     """The verification team besides the lead verifier, by name."""
+    from ..accounts.models import User
     from ..review.accreditation_models import CaseTeamMember
 
-    members = db.session.scalars(
-        select(CaseTeamMember).where(CaseTeamMember.case_id == case.id)
-    ).all()
-    return sorted(m.user.name for m in members)
+    # Sorted here, not by the database: the same order whatever its collation.
+    return sorted(
+        db.session.scalars(
+            select(User.name)
+            .join(CaseTeamMember, CaseTeamMember.user_id == User.id)
+            .where(CaseTeamMember.case_id == case.id)
+        )
+    )
 
 
 def _accreditations(case: Case) -> list[dict]:
